@@ -4,7 +4,8 @@ import numpy as np
 from .._tensor import Tensor
 from ..backend import array_module
 
-PUBLIC = {}   # name -> function, re-exported by ember/__init__.py as ember.<name>
+PUBLIC = {}       # name -> function, re-exported by ember/__init__.py as ember.<name>
+FUNCTIONAL = {}   # name -> function, re-exported by ember/nn/functional.py as F.<name>
 
 
 def export(*names, method=True, function=True):
@@ -15,6 +16,15 @@ def export(*names, method=True, function=True):
                 PUBLIC[n] = fn
             if method:
                 setattr(Tensor, n, fn)
+        return fn
+    return deco
+
+
+def functional(*names):
+    """Register ``fn`` as ``ember.nn.functional.<name>`` for each name (default: its own name)."""
+    def deco(fn):
+        for n in names or (fn.__name__,):
+            FUNCTIONAL[n] = fn
         return fn
     return deco
 

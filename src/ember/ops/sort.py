@@ -1,0 +1,1 @@
+"""sort ops (being written)."""
