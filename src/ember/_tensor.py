@@ -16,8 +16,14 @@ _grad_enabled = _config.grad_enabled
 
 
 class Tensor:
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version", "_base", "_hooks",
-                 "_post_acc_hooks", "_retains_grad", "__weakref__", "__dict__")
+    # the attributes every op touches live in slots; the rarely set ones are class-level defaults that an
+    # instance overrides in its __dict__ (fewer stores in _make, which runs for every op output)
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_version", "__weakref__", "__dict__")
+    _grad = None
+    _base = None
+    _hooks = None
+    _post_acc_hooks = None
+    _retains_grad = False
 
     # NumPy scalars on the left (np.float32(2) * t) defer to Tensor's reflected dunders, as with PyTorch
     __array_priority__ = 1000
@@ -37,14 +43,9 @@ class Tensor:
             t = empty(*args, dtype=dtype)
         self._data = t._data
         self._requires_grad = False
-        self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._version = [0]
-        self._base = None
-        self._hooks = None
-        self._post_acc_hooks = None
-        self._retains_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -56,14 +57,9 @@ class Tensor:
             data = np.asarray(data)  # NumPy returns scalars from 0-d math; a tensor always holds an array
         t._data = data
         t._requires_grad = requires_grad
-        t._grad = None
         t.grad_fn = grad_fn
         t._output_nr = 0
         t._version = [0]
-        t._base = None
-        t._hooks = None
-        t._post_acc_hooks = None
-        t._retains_grad = False
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -73,14 +69,13 @@ class Tensor:
 
     @property
     def shape(self):
-        from .ops.shape import Size
         return Size(self._data.shape)
 
     def size(self, dim=None):
-        from .ops.shape import Size, _wrap_dim
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+        from .ops._util import wrap_dim
+        return self._data.shape[wrap_dim(dim, self._data.ndim, "size")]
 
     @property
     def device(self):
@@ -345,11 +340,11 @@ class Tensor:
         if id(self) in memo:
             return memo[id(self)]
         t = Tensor._make(self._data.copy())
-        t._requires_grad = self._requires_grad
-        if self._grad is not None:
-            t._grad = self._grad.__deepcopy__(memo)
-        t.__dict__.update({k: v for k, v in self.__dict__.items()})
         t.__class__ = self.__class__
+        import copy
+        for k, v in self.__dict__.items():
+            setattr(t, k, copy.deepcopy(v, memo))
+        t._requires_grad = self._requires_grad
         memo[id(self)] = t
         return t
 
@@ -501,6 +496,12 @@ class Tensor:
         xp = array_module(sd)
         xp.copyto(sd, od, casting="unsafe")
         self._version[0] += 1
+
+
+Size = tuple   # replaced by ember.ops.shape.Size once the ops are loaded (ops/__init__.py)
+
+from .autograd import function as _function  # noqa: E402
+_function._Tensor[0] = Tensor
 
 
 class _RemovableHandle:

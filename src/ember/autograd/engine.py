@@ -18,11 +18,6 @@ from .function import Node
 _grad_enabled = _config.grad_enabled
 
 
-def _accumulate(buf, i, g):
-    cur = buf[i]
-    buf[i] = g if cur is None else cur + g
-
-
 def _check_finite(node, grads):
     from .._tensor import Tensor
     for i, g in enumerate(grads):
@@ -122,40 +117,29 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     if capture is not None:
         needed = _reachable_to(roots, {k[0] for k in capture})
 
-    buffers = {}    # id(node) -> [grad per output]
-    objs = {}       # id -> node or leaf
-    heap = []       # (-seq, id) of nodes whose dependencies are all satisfied
-
-    def deliver(tgt, nr, g):
-        k = id(tgt)
-        buf = buffers.get(k)
-        if buf is None:
-            n = tgt.n_outputs if isinstance(tgt, Node) else 1
-            buf = buffers[k] = [None] * n
-            objs[k] = tgt
-        _accumulate(buf, nr, g)
+    buffers = {}    # id(node or leaf) -> [incoming gradient per output slot], summed as they arrive
+    heap = []       # (-creation order, id, node) of nodes whose consumers have all run
+    res = results if capture is not None else None
+    heappush, heappop = heapq.heappush, heapq.heappop
 
     prev = _grad_enabled[0]
     _grad_enabled[0] = bool(create_graph)
     try:
         for tgt, nr, g in root_items:
-            deliver(tgt, nr, g)
-        ready = []
+            buf = buffers.get(id(tgt))
+            if buf is None:
+                buf = buffers[id(tgt)] = [None] * (tgt.n_outputs if isinstance(tgt, Node) else 1)
+            buf[nr] = g if buf[nr] is None else buf[nr] + g
         for tgt in {id(r): r for r in roots}.values():
             if deps.get(id(tgt), 0) == 0:
-                ready.append(tgt)
-        for tgt in ready:
-            heapq.heappush(heap, (-(tgt._seq if isinstance(tgt, Node) else 0), id(tgt)))
-            objs[id(tgt)] = tgt
+                if isinstance(tgt, Node):
+                    heappush(heap, (-tgt._seq, id(tgt), tgt))
+                else:
+                    _finish_leaf(tgt, buffers.pop(id(tgt))[0], capture, res, accumulate)
         anomaly = _config.anomaly_enabled[0]
         while heap:
-            _, k = heapq.heappop(heap)
-            obj = objs.pop(k)
-            grads = buffers.pop(k, None) or [None]
-            if not isinstance(obj, Node):
-                _finish_leaf(obj, grads[0], capture, results if capture is not None else None, accumulate)
-                continue
-            node = obj
+            _, k, node = heappop(heap)
+            grads = buffers.pop(k)
             if needed is not None and k not in needed:
                 continue
             if node._pre_hooks:
@@ -180,15 +164,17 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     if not retain_graph:
                         node._release()
                     continue
-            if all(g is None for g in grads):
-                in_grads = (None,) * len(node.edges)
+            edges = node.edges
+            for g in grads:
+                if g is not None:
+                    in_grads = node._run_backward(grads)
+                    break
             else:
-                in_grads = node._run_backward(grads)
+                in_grads = (None,) * len(edges)
             if anomaly:
                 _check_finite(node, in_grads)
             if not retain_graph:
                 node._release()
-            edges = node.edges
             if len(in_grads) != len(edges):
                 raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                    f"(expected {len(edges)}, got {len(in_grads)})")
@@ -197,15 +183,20 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     continue
                 tgt, nr = e
                 tk = id(tgt)
+                buf = buffers.get(tk)
+                is_node = isinstance(tgt, Node)
+                if buf is None:
+                    buf = buffers[tk] = [None] * (tgt.n_outputs if is_node else 1)
                 if g is not None:
-                    deliver(tgt, nr, g)
-                else:
-                    objs.setdefault(tk, tgt)
-                    buffers.setdefault(tk, [None] * (tgt.n_outputs if isinstance(tgt, Node) else 1))
+                    cur = buf[nr]
+                    buf[nr] = g if cur is None else cur + g
                 d = deps[tk] - 1
                 deps[tk] = d
                 if d == 0:
-                    heapq.heappush(heap, (-(tgt._seq if isinstance(tgt, Node) else 0), tk))
+                    if is_node:
+                        heappush(heap, (-tgt._seq, tk, tgt))
+                    else:
+                        _finish_leaf(tgt, buffers.pop(tk)[0], capture, res, accumulate)
     finally:
         _grad_enabled[0] = prev
 

@@ -106,6 +106,8 @@ class AccumulateGrad:
 
 
 _seq_counter = [0]
+_new = object.__new__
+_Tensor = [None]   # set by ember._tensor once Tensor exists (avoids an import on every op call)
 
 
 def _make_edges(inputs):
@@ -162,26 +164,30 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from .._tensor import Tensor
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         record = False
         if _grad_enabled[0] and cls.differentiable:
             for t in inputs:
                 if t._requires_grad:
                     record = True
+                    ctx.inputs = inputs
                     break
-        if record:
-            ctx.inputs = inputs
-        out = ctx.forward(*[t._data for t in inputs], **params)
+        if len(inputs) == 1:
+            out = ctx.forward(inputs[0]._data, **params)
+        elif len(inputs) == 2:
+            out = ctx.forward(inputs[0]._data, inputs[1]._data, **params)
+        else:
+            out = ctx.forward(*[t._data for t in inputs], **params)
         if _anomaly[0]:
             _check_anomaly_forward(ctx, out if type(out) is tuple else (out,))
         if type(out) is not tuple:
             if record and out.dtype.kind == "f":
-                return ctx._finish(Tensor, inputs, out)
-            t = Tensor._make(out)
+                return ctx._finish(_Tensor[0], inputs, out)
+            t = _Tensor[0]._make(out)
             if cls.view:
                 _share_view(t, inputs[0])
             return t
+        Tensor = _Tensor[0]
         outs = tuple(Tensor._make(o) if o is not None else None for o in out)
         if cls.view:
             for o in outs:
@@ -236,7 +242,7 @@ class Op(Node):
     def output(self, i=0):
         """The op's output as a Tensor for use in backward; graph-connected to this node so that
         double backward differentiates through it (made on demand, so forward leaves no reference cycle)."""
-        from .._tensor import Tensor
+        Tensor = _Tensor[0]
         data = self._out if self.n_outputs == 1 else self._outs[i]
         if _grad_enabled[0]:
             t = Tensor._make(data, True, self)

@@ -49,8 +49,27 @@ def _same_device(a, b, op):
                            f"{op})")
 
 
+_scalar_cache = {}
+
+
+def _scalar(value, np_dtype, like):
+    """A 0-d tensor for a Python scalar operand; the arrays of common CPU scalars are made once."""
+    if type(like) is np.ndarray:
+        key = (type(value), value, np_dtype)
+        arr = _scalar_cache.get(key)
+        if arr is None:
+            arr = scalar_tensor(value, np_dtype, like)._data
+            arr.flags.writeable = False
+            if len(_scalar_cache) < 1024:
+                _scalar_cache[key] = arr
+        return Tensor._make(arr)
+    return scalar_tensor(value, np_dtype, like)
+
+
 def _operands(a, b, op):
     """Both operands as tensors of the promoted dtype, their shapes checked for broadcasting."""
+    if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
+        return a, _scalar(b, a._data.dtype, a._data)      # fast path: float tensor op Python float
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a._data.dtype != b._data.dtype:
@@ -65,7 +84,7 @@ def _operands(a, b, op):
             raise TypeError(f"{op}(): argument 'other' must be Tensor or Number, not {type(b).__name__}")
         rt = result_type(a, b)
         a = _cast(a, rt)
-        return a, scalar_tensor(b, rt.np, a._data)
+        return a, _scalar(b, rt.np, a._data)
     if isinstance(b, Tensor):
         b2, a2 = _operands(b, a, op)
         return a2, b2
@@ -398,7 +417,31 @@ acos = _unary("acos", np.arccos, lambda g, x, y: -g * rsqrt(1 - x * x), aliases=
 atan = _unary("atan", np.arctan, lambda g, x, y: g / (x * x + 1), aliases=("arctan",))
 sinh = _unary("sinh", np.sinh, lambda g, x, y: g * cosh(x))
 cosh = _unary("cosh", np.cosh, lambda g, x, y: g * sinh(x))
-tanh = _unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y), save_output=True)
+class TanhBackward(Op):
+    """``g * (1 - y**2)`` as one node (tanh's backward runs on every step of an RNN)."""
+    save_inputs = (1,)
+
+    def forward(ctx, g, y):
+        return g * (1 - y * y)
+
+    def backward(ctx, gg):
+        g, y = ctx.inputs
+        return gg * (1 - y * y), gg * g * y * -2
+
+
+class SigmoidBackward(Op):
+    """``g * y * (1 - y)`` as one node."""
+    save_inputs = (0, 1)
+
+    def forward(ctx, g, y):
+        return g * y * (1 - y)
+
+    def backward(ctx, gg):
+        g, y = ctx.inputs
+        return gg * y * (1 - y), gg * g * (1 - 2 * y)
+
+
+tanh = _unary("tanh", np.tanh, lambda g, x, y: TanhBackward.apply(g, y), save_output=True)
 asinh = _unary("asinh", np.arcsinh, lambda g, x, y: g * rsqrt(x * x + 1), aliases=("arcsinh",))
 acosh = _unary("acosh", np.arccosh, lambda g, x, y: g * rsqrt(x * x - 1), aliases=("arccosh",))
 atanh = _unary("atanh", np.arctanh, lambda g, x, y: g / (1 - x * x), aliases=("arctanh",))
@@ -414,7 +457,7 @@ def _sigmoid_np(x):
     return out
 
 
-sigmoid = _unary("sigmoid", _sigmoid_np, lambda g, x, y: g * y * (1 - y), save_output=True)
+sigmoid = _unary("sigmoid", _sigmoid_np, lambda g, x, y: SigmoidBackward.apply(g, y), save_output=True)
 reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, y: -g * y * y, save_output=True)
 square = _unary("square", np.square, lambda g, x, y: g * 2 * x, float_only=False)
 abs = _unary("abs", np.abs, lambda g, x, y: g * sign(x), float_only=False, aliases=("absolute",))
