@@ -111,3 +111,4 @@ class _Cuda:
 
 
 cuda = _Cuda()
+from . import nn  # noqa: E402,F401

@@ -75,16 +75,18 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Normal(mean, std) truncated to [a, b], by inverse-CDF sampling as PyTorch does."""
-    def norm_cdf(x):
-        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    """Normal(mean, std) truncated to [a, b] (rejection sampling: exact, and fast unless [a, b] is far out)."""
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
-    lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, tensor.shape)
-    from ..ops.activation import _erfinv_np
-    vals = _erfinv_np(u) * std * math.sqrt(2.0) + mean
+    rng = _rng(generator)
+    vals = mean + std * rng.standard_normal(tensor.shape)
+    for _ in range(1000):
+        bad = (vals < a) | (vals > b)
+        n = int(bad.sum())
+        if not n:
+            break
+        vals[bad] = mean + std * rng.standard_normal(n)
     return _fill(tensor, np.clip(vals, a, b))
 
 
