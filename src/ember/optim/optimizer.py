@@ -140,6 +140,8 @@ def _as_ember(value):
             value = value.detach()
         if hasattr(value, "cpu"):
             value = value.cpu()
+        if hasattr(value, "numpy"):
+            value = value.numpy()
         return Tensor._make(np.array(value))
     return value
 
