@@ -112,5 +112,6 @@ class _Cuda:
 
 cuda = _Cuda()
 from . import nn  # noqa: E402,F401
+from . import optim  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
