@@ -426,3 +426,18 @@ def test_optimizer_step_speed_is_reasonable():
         opt.step()
     per_param = (time.perf_counter() - t0) / (20 * 50)
     assert per_param < 2e-3
+
+
+def test_nn_parameters_and_save_load_round_trip(tmp_path):
+    w = ember.nn.Parameter(ember.ones(3))
+    opt = eoptim.Adam([w], lr=0.1)
+    w.grad = ember.ones(3)
+    opt.step()
+    assert isinstance(w, ember.nn.Parameter) and w.is_leaf
+    np.testing.assert_allclose(w.detach().numpy(), [0.9, 0.9, 0.9], rtol=1e-6)
+    if hasattr(ember, "save"):
+        ember.save(opt.state_dict(), tmp_path / "opt.pt")
+        opt2 = eoptim.Adam([ember.nn.Parameter(ember.ones(3))], lr=0.5)
+        opt2.load_state_dict(ember.load(tmp_path / "opt.pt"))
+        assert opt2.param_groups[0]["lr"] == 0.1
+        np.testing.assert_allclose(next(iter(opt2.state.values()))["exp_avg"].numpy(), [0.1] * 3, rtol=1e-6)

@@ -59,12 +59,12 @@ class Adadelta(Optimizer):
                     d = _prepare_grad(g._data, x, maximize, weight_decay)
                     sq = state["square_avg"]._data
                     acc = state["acc_delta"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     sq *= rho
                     _addcmul_(sq, d, d, 1 - rho, tmp)
-                    std = np.add(sq, eps, out=np.empty_like(sq))
+                    std = np.add(sq, eps, out=self._scratch(x, 1))
                     np.sqrt(std, out=std)
-                    delta = np.add(acc, eps, out=np.empty_like(acc))
+                    delta = np.add(acc, eps, out=self._scratch(x, 2))
                     np.sqrt(delta, out=delta)
                     delta /= std
                     delta *= d

@@ -80,9 +80,9 @@ class Adagrad(Optimizer):
                     d = _prepare_grad(g._data, x, maximize, weight_decay)
                     clr = lr / (1 + (step - 1) * lr_decay)
                     s = state["sum"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     _addcmul_(s, d, d, 1, tmp)
-                    std = np.sqrt(s, out=np.empty_like(s))
+                    std = np.sqrt(s, out=self._scratch(x, 1))
                     std += eps
                     _addcdiv_(x, d, std, -clr, tmp)
                     p._version[0] += 1

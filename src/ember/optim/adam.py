@@ -105,7 +105,7 @@ class Adam(Optimizer):
                         d = _prepare_grad(g._data, x, maximize, weight_decay)
                     m = state["exp_avg"]._data
                     v = state["exp_avg_sq"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     _lerp_(m, d, 1 - beta1, tmp)
                     v *= beta2
                     _addcmul_(v, d, d, 1 - beta2, tmp)
@@ -117,9 +117,9 @@ class Adam(Optimizer):
                     if amsgrad:
                         vmax = state["max_exp_avg_sq"]._data
                         np.maximum(vmax, v, out=vmax)
-                        denom = np.sqrt(vmax, out=np.empty_like(vmax))
+                        denom = np.sqrt(vmax, out=self._scratch(x, 1))
                     else:
-                        denom = np.sqrt(v, out=np.empty_like(v))
+                        denom = np.sqrt(v, out=self._scratch(x, 1))
                     denom /= bias_correction2_sqrt
                     denom += eps
                     _addcdiv_(x, m, denom, -step_size, tmp)

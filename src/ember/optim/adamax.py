@@ -52,7 +52,7 @@ class Adamax(Optimizer):
                     d = _prepare_grad(g._data, x, maximize, weight_decay)
                     m = state["exp_avg"]._data
                     u = state["exp_inf"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     _lerp_(m, d, 1 - beta1, tmp)
                     u *= beta2
                     np.abs(d, out=tmp)

@@ -75,11 +75,11 @@ class NAdam(Optimizer):
                     mu_product = float(mp)
                     m = state["exp_avg"]._data
                     v = state["exp_avg_sq"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     _lerp_(m, d, 1 - beta1, tmp)
                     v *= beta2
                     _addcmul_(v, d, d, 1 - beta2, tmp)
-                    denom = np.divide(v, bias_correction2, out=np.empty_like(v))
+                    denom = np.divide(v, bias_correction2, out=self._scratch(x, 1))
                     np.sqrt(denom, out=denom)
                     denom += eps
                     mu_product_next = mu_product * mu_next

@@ -358,6 +358,20 @@ class Optimizer:
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
+    _scratch_bufs = None
+
+    def _scratch(self, x, k=0):
+        """Scratch array ``k`` of ``x``'s shape and dtype, reused across steps (a fresh array per step costs page
+        faults on large parameters). Not part of the state: never pickled, rebuilt on demand."""
+        key = (x.shape, x.dtype, type(x), k)
+        bufs = self._scratch_bufs
+        if bufs is None:
+            bufs = self._scratch_bufs = {}
+        buf = bufs.get(key)
+        if buf is None:
+            buf = bufs[key] = np.empty_like(x)
+        return buf
+
     def _closure_loss(self, closure):
         if closure is None:
             return None

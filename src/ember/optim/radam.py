@@ -62,7 +62,7 @@ class RAdam(Optimizer):
                         d = _prepare_grad(g._data, x, maximize, weight_decay)
                     m = state["exp_avg"]._data
                     v = state["exp_avg_sq"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     _lerp_(m, d, 1 - beta1, tmp)
                     v *= beta2
                     _addcmul_(v, d, d, 1 - beta2, tmp)
@@ -73,7 +73,7 @@ class RAdam(Optimizer):
                     rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
                     if rho_t > 5.0:
                         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                        adaptive = np.sqrt(v, out=np.empty_like(v))
+                        adaptive = np.sqrt(v, out=self._scratch(x, 1))
                         adaptive += eps
                         np.divide(bias_correction2 ** 0.5, adaptive, out=adaptive)
                         update *= adaptive

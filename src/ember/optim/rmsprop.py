@@ -70,18 +70,18 @@ class RMSprop(Optimizer):
                     st += 1
                     d = _prepare_grad(g._data, x, maximize, weight_decay)
                     v = state["square_avg"]._data
-                    tmp = np.empty_like(x)
+                    tmp = self._scratch(x)
                     v *= alpha
                     _addcmul_(v, d, d, 1 - alpha, tmp)
                     if centered:
                         ga = state["grad_avg"]._data
                         _lerp_(ga, d, 1 - alpha, tmp)
-                        avg = np.multiply(ga, -1, out=np.empty_like(ga))
+                        avg = np.multiply(ga, -1, out=self._scratch(x, 1))
                         avg *= ga
                         avg += v
                         np.sqrt(avg, out=avg)
                     else:
-                        avg = np.sqrt(v, out=np.empty_like(v))
+                        avg = np.sqrt(v, out=self._scratch(x, 1))
                     avg += eps
                     if momentum > 0:
                         buf = state["momentum_buffer"]._data

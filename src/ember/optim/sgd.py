@@ -86,6 +86,6 @@ class SGD(Optimizer):
                             d, owned = t, True
                         else:
                             d, owned = b, False
-                    x += np.multiply(d, -lr, out=d if owned else np.empty_like(d))
+                    x += np.multiply(d, -lr, out=d if owned else self._scratch(x))
                     p._version[0] += 1
         return loss
