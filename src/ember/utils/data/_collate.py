@@ -33,13 +33,16 @@ def _stack(batch):
         if stack is not None:
             return stack(batch, 0)
     shape = batch[0]._data.shape
-    for t in batch:
+    for i, t in enumerate(batch):
         if t._data.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
-                               f"{list(t._data.shape)} at entry {batch.index(t)}")
+                               f"{list(t._data.shape)} at entry {i}")
     arrays = [t._data for t in batch]
-    from ..._dtype import result_type
-    dt = result_type(*batch) if len({a.dtype for a in arrays}) > 1 else None
+    dt = None
+    if len({a.dtype for a in arrays}) > 1:   # mixed dtypes: PyTorch's promotion
+        from functools import reduce
+        from ..._dtype import promote_types
+        dt = reduce(promote_types, (t.dtype for t in batch))
     from ...backend import array_module
     xp = array_module(arrays[0])
     out = xp.stack(arrays, 0)
