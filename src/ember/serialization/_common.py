@@ -41,7 +41,7 @@ def host_le(arr):
         arr = arr.get()  # CuPy -> host
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("<"))
-    return np.ascontiguousarray(arr)
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")   # (ascontiguousarray makes 0-d 1-d)
 
 
 # ------------------------------------------------------------------------------------------------ placement

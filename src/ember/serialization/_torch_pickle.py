@@ -144,7 +144,7 @@ class _Reader:
         if storage.bf16:
             arr = bf16_to_float32(arr)     # ember has no bfloat16: exact widening to float32
         elif not _is_view_layout(size, stride):
-            arr = np.ascontiguousarray(arr)  # overlapping strides: own the memory
+            arr = arr.copy(order="C")  # overlapping strides: own the memory
         return self.placer.place(Tensor._make(arr), storage.location)
 
     def rebuild_parameter(self, data, requires_grad, backward_hooks=None):
