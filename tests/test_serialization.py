@@ -109,6 +109,15 @@ def test_bare_tensor_requires_grad_and_parameter_subclass(tmp_path):
     assert st.load_file(str(tmp_path / "p"))["p"].shape == (2, 2)
 
 
+def test_shared_tensors_stay_shared(tmp_path):
+    w = ember.randn(3)
+    ember.save({"enc.weight": w, "dec.weight": w, "other": ember.zeros(1)}, tmp_path / "tied")
+    out = ember.load(tmp_path / "tied")
+    assert out["enc.weight"] is out["dec.weight"]
+    tt = st.load_file(str(tmp_path / "tied"))   # every key is present for flat readers
+    np.testing.assert_array_equal(tt["dec.weight"].numpy(), w.numpy())
+
+
 def test_state_dict_metadata_kept(tmp_path):
     sd = collections.OrderedDict(w=ember.ones(2))
     sd._metadata = collections.OrderedDict([("", {"version": 1})])
@@ -329,3 +338,5 @@ def test_damaged_files_give_clear_errors(tmp_path):
         ember.load(tmp_path / "l.pt")
     with pytest.raises(FileNotFoundError):
         ember.load(tmp_path / "missing")
+    with pytest.raises(RuntimeError, match="Parent directory .* does not exist."):
+        ember.save({}, tmp_path / "no" / "x.pt")

@@ -26,6 +26,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     Objects that need code to rebuild (modules, arbitrary classes) raise ``TypeError``.
     """
     if isinstance(f, (str, bytes, os.PathLike)):
+        parent = os.path.dirname(os.path.abspath(os.fsdecode(f)))
+        if not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
         atomic_write(f, lambda fh: _safetensors.write(obj, fh))
         return
     if not hasattr(f, "write"):

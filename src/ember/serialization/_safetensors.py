@@ -30,6 +30,7 @@ class _Writer:
         self.entries = []        # (name, host array)
         self.names = set()
         self.active = set()      # ids of the containers being encoded (cycle check)
+        self.seen = {}           # id(tensor) -> its first entry's name (shared / tied tensors)
 
     def name_for(self, path):
         base = ".".join(path) if path else "tensor"
@@ -58,6 +59,9 @@ class _Writer:
             name = self.name_for(path)
             self.entries.append((name, arr))
             node = {"$tensor": name}
+            first = self.seen.setdefault(id(obj), name)
+            if first != name:   # the same tensor again (tied weights): its bytes are stored again under this
+                node["same_as"] = first   # name, so flat readers see every key, and ember restores the sharing
             if obj.requires_grad:
                 node["requires_grad"] = True
             if _is_parameter(obj):
@@ -260,6 +264,7 @@ def _tensor(arr, placer, location, requires_grad=False, parameter=False):
 class _Decoder:
     def __init__(self, array, arrays, placer, bad):
         self.array, self.arrays, self.placer, self.bad = array, arrays, placer, bad
+        self.tensors = {}
 
     def decode(self, node):
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -270,8 +275,12 @@ class _Decoder:
             raise self.bad(f"unexpected node {node!r} in the ember structure")
         if "$tensor" in node:
             name = self.ref(node["$tensor"])
-            return _tensor(self.array(name), self.placer, node.get("device", "cpu"),
-                           bool(node.get("requires_grad", False)), bool(node.get("parameter", False)))
+            if node.get("same_as") in self.tensors:
+                return self.tensors[node["same_as"]]
+            t = _tensor(self.array(name), self.placer, node.get("device", "cpu"),
+                        bool(node.get("requires_grad", False)), bool(node.get("parameter", False)))
+            self.tensors[name] = t
+            return t
         if "$ndarray" in node:
             return self.array(self.ref(node["$ndarray"])).copy()
         if "$dict" in node or "$odict" in node:
