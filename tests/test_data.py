@@ -402,3 +402,35 @@ def test_worker_exception_reraised_with_type_and_traceback():
     msg = str(ei.value)
     assert "Caught KeyError in DataLoader worker process 0" in msg and "bad key 2" in msg and "Traceback" in msg
     it._shutdown_workers()
+
+
+class Troubled(ed.Dataset):
+    """Sample 1 kills its worker; sample 2 is slow."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        import os
+        import signal
+        import time
+        if i == 1 and self.kill:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if i == 2 and self.slow:
+            time.sleep(2)
+        return ember.full((2,), float(i))
+
+    def __init__(self, kill=False, slow=False):
+        self.kill, self.slow = kill, slow
+
+
+def test_worker_death_timeout_spawn_and_unordered():
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
+        list(ed.DataLoader(Troubled(kill=True), num_workers=1))
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.2 seconds"):
+        list(ed.DataLoader(Troubled(slow=True), batch_size=2, num_workers=1, timeout=0.2))
+    # spawn: the dataset, batches and tensors travel pickled between fresh interpreters
+    got = [b.tolist() for b in ed.DataLoader(Troubled(), batch_size=3, num_workers=1, multiprocessing_context="spawn")]
+    assert got == [[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], [[3.0, 3.0]]]
+    got = [b.tolist()[0][0] for b in ed.DataLoader(Troubled(), num_workers=2, in_order=False)]
+    assert sorted(got) == [0.0, 1.0, 2.0, 3.0]

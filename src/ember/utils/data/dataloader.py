@@ -305,13 +305,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         self._in_order = loader.in_order
-        self._shutdown = False
         ctx = loader.multiprocessing_context or _mp.get_context()
         self._worker_init_fn = loader.worker_init_fn
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
         self._workers = []
+        self._shutdown = False
         try:
             for i in range(self._num_workers):
                 index_queue = ctx.Queue()
@@ -444,7 +444,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_status[worker_id] = False
 
     def _shutdown_workers(self):
-        if self._shutdown or not hasattr(self, "_workers_done_event"):
+        if getattr(self, "_shutdown", True):   # already shut down, or __init__ failed before starting any
             return
         self._shutdown = True
         try:
