@@ -5,7 +5,7 @@ device-agnostic. CuPy is imported lazily, only when a CUDA device is asked for.
 """
 import numpy as np
 
-__all__ = ["device", "array_module", "device_of", "cuda_available"]
+__all__ = ["device", "array_module", "device_of", "cuda_available", "index_add_at"]
 
 _cupy = None
 
@@ -120,3 +120,12 @@ def to_device(arr, dev):
         return arr
     with cp.cuda.Device(idx):
         return cp.asarray(arr)
+
+
+def index_add_at(target, index, values):
+    """Unbuffered ``target[index] += values`` (repeated indices all add): ``np.add.at`` or ``cupyx.scatter_add``."""
+    if type(target) is np.ndarray:
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, index, values)
