@@ -29,7 +29,7 @@ def _collect(roots):
     """Dependency counts (edges into each node or leaf) of the graph reachable from ``roots``."""
     deps = {}
     seen = set()
-    stack = [r for r in roots]
+    stack = list({id(r): r for r in roots}.values())   # several roots may share one node (split outputs)
     for r in roots:
         seen.add(id(r))
     while stack:
