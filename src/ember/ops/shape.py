@@ -432,6 +432,17 @@ class SplitOp(Op):
         return tuple(x[pre + (slice(a, b), Ellipsis)] for a, b in bounds)
 
     def backward(ctx, *grads):
+        b = ctx.bounds
+        if b[0][0] != 0 or b[-1][1] != ctx.in_shape[ctx.dim] or any(b[i][1] != b[i + 1][0]
+                                                                    for i in range(len(b) - 1)):
+            # overlapping pieces (tensor_split with unsorted indices): add each piece's gradient in place
+            pre = (slice(None),) * ctx.dim
+            total = None
+            for g, (lo, hi) in zip(grads, b):
+                if g is not None:
+                    p = SliceBackward.apply(g, key=pre + (slice(lo, hi), Ellipsis), shape=ctx.in_shape)
+                    total = p if total is None else total + p
+            return total
         parts = []
         xp = None
         for g in grads:
@@ -545,9 +556,8 @@ def tensor_split(input, indices_or_sections, dim=0):
         if i < 0:
             i = max(i + size, 0)
         i = min(i, size)
-        b = max(i, prev)
-        bounds.append((prev, b))
-        prev = b
+        bounds.append((prev, max(i, prev)))
+        prev = i
     return _split_views(input, d, tuple(bounds))
 
 

@@ -1,0 +1,97 @@
+"""Shape ops: views (reshape, permute, squeeze, narrow, ...), split/cat/stack families, repeat/tile, flips,
+triangles and diagonals, meshgrid/broadcast_tensors."""
+import numpy as np
+
+from . import OpInfo, Sample, uniform
+
+
+def _c(name, fn, shapes, **kw):
+    """A custom op whose samples are float tensors of the given shapes (a list of tuples of shapes)."""
+    def samples(rng, dtype):
+        return [Sample(tuple(uniform(rng, s, dtype) for s in ss), name=str(ss)) for ss in shapes]
+    return OpInfo(name, fn, kind="custom", samples=samples, **kw)
+
+
+S234 = [((2, 3, 4),)]
+S34 = [((3, 4),)]
+
+OPS = [
+    _c("reshape", lambda lib, x: x.reshape(4, -1) * 1, S234 + [((2, 0, 4),)]),
+    _c("reshape_fn", lambda lib, x: lib.reshape(x, (-1,)), S234 + [((),)]),
+    _c("view", lambda lib, x: x.contiguous().view(6, 4), S234),
+    _c("view_as", lambda lib, x: x.contiguous().view_as(lib.zeros(4, 6)), S234),
+    _c("reshape_as", lambda lib, x: x.reshape_as(lib.zeros(4, 6)), S234),
+    _c("permute", lambda lib, x: x.permute(2, 0, 1), S234),
+    _c("permute_fn", lambda lib, x: lib.permute(x, (1, -1, 0)), S234),
+    _c("transpose", lambda lib, x: x.transpose(0, 2), S234),
+    _c("swapaxes", lambda lib, x: lib.swapaxes(x, -1, 0), S234),
+    _c("t", lambda lib, x: x.t(), S34 + [((3,),)]),
+    _c("T_mT", lambda lib, x: x.T + x.mT.transpose(-1, -2).T, [((3, 3),)]),
+    _c("unsqueeze", lambda lib, x: x.unsqueeze(-1).unsqueeze(1), S234 + [((),)]),
+    _c("squeeze", lambda lib, x: x.squeeze(), [((1, 3, 1),), ((),), ((1, 1),)]),
+    _c("squeeze_dim", lambda lib, x: x.squeeze(0).squeeze(-1), [((1, 3, 1),), ((2, 3, 4),)]),
+    _c("squeeze_dims", lambda lib, x: lib.squeeze(x, (0, 2)), [((1, 3, 1),), ((1, 3, 2),)]),
+    _c("flatten", lambda lib, x: x.flatten(), S234 + [((),)]),
+    _c("flatten_range", lambda lib, x: lib.flatten(x, 1, -1) * 1, S234 + [((2, 0, 4),)]),
+    _c("unflatten", lambda lib, x: x.unflatten(1, (2, -1)), [((3, 6),)]),
+    _c("expand", lambda lib, x: x.expand(2, 3, 4), [((3, 1),), ((1, 4),)]),
+    _c("expand_as", lambda lib, x: x.expand_as(lib.zeros(2, 3, 4)), [((4,),)]),
+    _c("broadcast_to", lambda lib, x: lib.broadcast_to(x, (2, 3)), [((3,),), ((),)]),
+    _c("narrow", lambda lib, x: x.narrow(1, 1, 2), S234),
+    _c("narrow_neg", lambda lib, x: lib.narrow(x, -1, -3, 2), S234),
+    _c("select", lambda lib, x: x.select(1, -1), S234),
+    _c("chunk", lambda lib, x: x.chunk(3, 1), [((2, 7),), ((2, 6),)]),
+    _c("split", lambda lib, x: x.split(2), [((5, 3),), ((0, 3),)]),
+    _c("split_sizes", lambda lib, x: lib.split(x, [1, 0, 3], dim=1), [((2, 4),)]),
+    _c("split_partial_use", lambda lib, x: x.split(2)[1], [((5, 3),)]),
+    _c("tensor_split", lambda lib, x: lib.tensor_split(x, 3, dim=1), [((2, 7),)]),
+    _c("tensor_split_idx", lambda lib, x: x.tensor_split([1, 4, 2], dim=0), [((6, 2),)]),
+    _c("hsplit", lambda lib, x: lib.hsplit(x, 2), [((2, 4),)]),
+    _c("vsplit", lambda lib, x: lib.vsplit(x, [1]), [((3, 4),)]),
+    _c("unbind", lambda lib, x: x.unbind(1), S234),
+    _c("unbind_partial", lambda lib, x: lib.unbind(x)[1] * 2, S234),
+    _c("iter", lambda lib, x: [r * 2 for r in x], S34),
+    _c("cat", lambda lib, a, b: lib.cat([a, b, a], 1), [((2, 3), (2, 1)), ((2, 0), (2, 2))]),
+    _c("cat_neg_dim", lambda lib, a, b: lib.cat((a, b), dim=-1), [((2, 3, 1), (2, 3, 2))]),
+    _c("concat", lambda lib, a, b: lib.concat([a, b]), [((1, 3), (2, 3))]),
+    _c("concatenate_axis", lambda lib, a, b: lib.concatenate([a, b], axis=1), [((2, 1), (2, 3))]),
+    _c("cat_legacy_empty", lambda lib, a, b: lib.cat([a, b], 1), [((2, 3), (0,))]),
+    _c("cat_promote", lambda lib, a: lib.cat([a, lib.ones(2, 2, dtype=lib.int64)]), [((1, 2),)]),
+    _c("stack", lambda lib, a, b: lib.stack([a, b, a], 1), [((2, 3), (2, 3))]),
+    _c("stack_0d", lambda lib, a, b: lib.stack([a, b]), [((), ()), ((0, 2), (0, 2))]),
+    _c("stack_neg", lambda lib, a, b: lib.stack((a, b), dim=-1), [((2, 3), (2, 3))]),
+    _c("hstack", lambda lib, a, b: lib.hstack([a, b]), [((2, 3), (2, 1)), ((3,), (2,))]),
+    _c("vstack", lambda lib, a, b: lib.vstack([a, b]), [((3,), (3,)), ((2, 3), (1, 3))]),
+    _c("dstack", lambda lib, a, b: lib.dstack([a, b]), [((3,), (3,)), ((2, 3), (2, 3))]),
+    _c("column_stack", lambda lib, a, b: lib.column_stack([a, b]), [((3,), (3, 2)), ((), ())]),
+    _c("atleast", lambda lib, a: (lib.atleast_1d(a), lib.atleast_2d(a), lib.atleast_3d(a)),
+       [((),), ((3,),), ((2, 3),), ((1, 2, 3, 1),)]),
+    _c("repeat", lambda lib, x: x.repeat(2, 1, 3), [((2, 3),), ((3,),), ((),)]),
+    _c("tile", lambda lib, x: lib.tile(x, (2,)), [((2, 3),)]),
+    _c("tile_more", lambda lib, x: x.tile((2, 1, 2)), [((2, 3),)]),
+    _c("repeat_interleave", lambda lib, x: x.repeat_interleave(2, dim=1), [((2, 3),)]),
+    _c("repeat_interleave_flat", lambda lib, x: lib.repeat_interleave(x, 3), [((2, 2),)]),
+    _c("repeat_interleave_tensor", lambda lib, x: lib.repeat_interleave(x, lib.tensor([1, 0, 3]), dim=0),
+       [((3, 2),)]),
+    _c("flip", lambda lib, x: x.flip(0, 2), S234),
+    _c("flip_list", lambda lib, x: lib.flip(x, [-1]), S234 + [((),)]),
+    _c("fliplr", lambda lib, x: lib.fliplr(x), S34),
+    _c("flipud", lambda lib, x: lib.flipud(x), S34),
+    _c("roll", lambda lib, x: x.roll(1, 0), S34),
+    _c("roll_multi", lambda lib, x: lib.roll(x, (2, -1), (1, 2)), S234),
+    _c("roll_flat", lambda lib, x: lib.roll(x, 5), S234),
+    _c("rot90", lambda lib, x: (lib.rot90(x), lib.rot90(x, 2), lib.rot90(x, -1, (1, 2)), lib.rot90(x, 4)), S234),
+    _c("tril", lambda lib, x: x.tril(), S34 + [((2, 3, 4),)]),
+    _c("triu_k", lambda lib, x: lib.triu(x, 1) + lib.tril(x, -1) * 2, S34 + [((2, 4, 3),)]),
+    _c("diag_2d", lambda lib, x: (lib.diag(x), lib.diag(x, 1), lib.diag(x, -2)), S34),
+    _c("diag_1d", lambda lib, x: (lib.diag(x), x.diag(2), lib.diag(x, -1)), [((3,),)]),
+    _c("diagonal", lambda lib, x: x.diagonal(), S34),
+    _c("diagonal_dims", lambda lib, x: (lib.diagonal(x, 1, 2, 0), x.diagonal(-1, -1, -2)), S234),
+    _c("diag_embed", lambda lib, x: (lib.diag_embed(x), x.diag_embed(1, 0, 2)), S34),
+    _c("movedim", lambda lib, x: lib.movedim(x, 0, -1), S234),
+    _c("moveaxis_multi", lambda lib, x: lib.moveaxis(x, (0, 1), (2, 0)), S234),
+    _c("meshgrid_ij", lambda lib, a, b: lib.meshgrid(a, b, indexing="ij"), [((3,), (2,))]),
+    _c("meshgrid_xy", lambda lib, a, b, c: lib.meshgrid([a, b, c], indexing="xy"), [((3,), (2,), (4,))]),
+    _c("broadcast_tensors", lambda lib, a, b: lib.broadcast_tensors(a, b), [((3, 1), (4,))]),
+    _c("inplace_views", lambda lib, x: (x * 1).unsqueeze_(0).squeeze_(0).t_().transpose_(0, 1) * 2, S34),
+]
