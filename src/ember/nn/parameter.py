@@ -38,6 +38,9 @@ class UninitializedParameter(Parameter):
 
     cls_to_become = Parameter
 
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        return object.__new__(cls)
+
     def __init__(self, requires_grad=True, device=None, dtype=None):
         from ..ops.creation import empty
         super().__init__(empty(0, dtype=dtype), requires_grad)
