@@ -379,7 +379,7 @@ def index_put_(self, indices, values, accumulate=False):
 
 
 # ---------------------------------------------------------------------------------------------- index_* along a dim
-def _dim_index(input, dim, index, op, allow_0d=True):
+def _dim_index(input, dim, index, op):
     nd = input._data.ndim
     d = wrap_dim(dim, nd, op)
     if not isinstance(index, Tensor):
@@ -391,11 +391,21 @@ def _dim_index(input, dim, index, op, allow_0d=True):
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     idx = idx.reshape(-1)
     size = input._data.shape[d] if nd else 1
-    if idx.size and bool(((idx < -size) | (idx >= size)).any()):
-        if op == "index_select":
-            raise IndexError("index out of range in self")
-        bad = int(idx[(idx < -size) | (idx >= size)][0])
-        raise IndexError(f"{op}(): index {bad} is out of bounds for dimension {d} with size {size}")
+    if idx.size:
+        lo = -size if op == "index_fill" else 0       # only index_fill wraps negative indices
+        bad_mask = (idx < lo) | (idx >= size)
+        if bool(bad_mask.any()):
+            bad = int(idx[bad_mask][0])
+            if op == "index_select":
+                if bad < 0:
+                    raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+                raise IndexError("index out of range in self")
+            msg = f"index {bad} is out of bounds for dimension {d} with size {size}"
+            if op == "index_add":
+                raise RuntimeError(msg)
+            if op == "index_copy":
+                raise IndexError(f"index_copy_(): {msg}")
+            raise IndexError(msg)
     return d, idx
 
 
@@ -635,7 +645,7 @@ class ScatterReduce(Op):
             gs = Index.apply(gs_full, key=coords) / src
         else:
             r = ctx.output()
-            mx = (x == r) if inc else Tensor._make(xp.zeros(x._data.shape, dtype=bool))
+            mx = (x == r) if inc else Tensor._make(~touched)
             ms = src == Index.apply(r, key=coords)
             count = mx.to(g.dtype) + IndexBackward.apply(ms.to(g.dtype), key=coords, shape=x._data.shape)
             gw = g / where(count > 0, count, count * 0 + 1)
