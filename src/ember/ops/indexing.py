@@ -12,6 +12,9 @@ gradient is ``Index`` again, so double backward works. Writes (``x[k] = v``, sca
 out-of-place op, ``IndexPut``, written back in place through ``Tensor._apply_inplace`` when autograd records,
 and straight into the array when it does not.
 """
+import operator
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -169,6 +172,10 @@ def _parse(x, key):
     nd = len(shape)
     if type(key) is not tuple:
         if isinstance(key, list) and _seq_as_tuple(key):
+            warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+                          "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                          "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
+                          "or a different result", UserWarning, stacklevel=3)
             key = tuple(key)
         else:
             key = (key,)
@@ -203,7 +210,11 @@ def _parse(x, key):
                 items.append(a)
                 consumed += a.ndim if a.dtype == np.bool_ else 1
         else:
-            raise IndexError(_INDEX_TYPES.format(type(k).__name__))
+            try:
+                items.append(operator.index(k))
+            except TypeError:
+                raise IndexError(_INDEX_TYPES.format(type(k).__name__)) from None
+            consumed += 1
     if consumed > nd:
         if nd == 0 and any(type(i) is int for i in items):
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
@@ -350,7 +361,16 @@ def _setitem(self, key, value):
         basic, adv = (key, Ellipsis), None
     else:
         basic, adv = _parse(self, key)
+        if adv is not None and isinstance(value, Tensor) and value._data.dtype != self._data.dtype and not (
+                value._data.ndim == 0 and not _has_int_array(adv)):
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{_TYPE_NAMES[self.dtype.name]} for the destination and "
+                               f"{_TYPE_NAMES[value.dtype.name]} for the source.")
     _put_inplace(self, basic, adv, value)
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 Tensor.__setitem__ = _setitem
