@@ -6,3 +6,4 @@ from ._util import PUBLIC, FUNCTIONAL  # noqa: F401
 from .. import _tensor
 
 _tensor.Size = shape.Size
+from . import rnn  # noqa: F401,E402
