@@ -189,7 +189,9 @@ def _parse(x, key):
             consumed += 1
         elif tk is slice:
             if k.step is not None and int(k.step) <= 0:
-                raise ValueError("step must be greater than zero")
+                raise ValueError("step must be greater than zero" if int(k.step) else "slice step cannot be zero")
+            if nd == 0:
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
             items.append(k)
             consumed += 1
         elif k is None or k is Ellipsis:
@@ -209,6 +211,8 @@ def _parse(x, key):
             else:
                 items.append(a)
                 consumed += a.ndim if a.dtype == np.bool_ else 1
+        elif tk is str:
+            raise TypeError(f"new(): invalid data type 'str'")
         else:
             try:
                 items.append(operator.index(k))
@@ -406,7 +410,7 @@ def _dim_index(input, dim, index, op):
         raise TypeError(f"{op}(): argument 'index' (position 3) must be Tensor, not {type(index).__name__}")
     idx = index._data
     if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+        raise RuntimeError(f"{op}(): Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     idx = idx.reshape(-1)
@@ -422,6 +426,8 @@ def _dim_index(input, dim, index, op):
                 raise IndexError("index out of range in self")
             msg = f"index {bad} is out of bounds for dimension {d} with size {size}"
             if op == "index_add":
+                if nd <= 1 and bad >= 0:
+                    raise IndexError("index out of range in self")
                 raise RuntimeError(msg)
             if op == "index_copy":
                 raise IndexError(f"index_copy_(): {msg}")
@@ -450,12 +456,22 @@ def _check_source(input, d, idx, source, op):
     s, ss = input._data.shape, source._data.shape
     exp = s[:d] + (idx.size,) + s[d + 1:] if s else (idx.size,) if ss else ()
     if ss != exp and not (len(ss) == 0 and idx.size == 1 and len(s) <= 1):
-        raise RuntimeError(f"{op}(): Source/destination tensor must have same slice shapes. Destination slice "
-                           f"shape: {list(s[:d] + s[d + 1:])} at dimension {d} and source slice shape: "
-                           f"{list(ss[:d] + ss[d + 1:])} at dimension 0.")
+        if op == "index_copy":
+            raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+                               f"slice shape: {_shape_str(s[:d] + s[d + 1:])} at dimension {d} and source slice "
+                               f"shape: {_shape_str(ss[:d] + ss[d + 1:])} at dimension 0.")
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(s)} source.shape = {list(ss)}")
     if source._data.dtype != input._data.dtype:
-        raise RuntimeError(f"{op}(): self ({input.dtype}) and source ({source.dtype}) must have the same scalar "
-                           "type")
+        if op == "index_copy":
+            raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                               f"{_TYPE_NAMES[input.dtype.name]} and (source) {_TYPE_NAMES[source.dtype.name]}")
+        raise RuntimeError(f"{op}_(): self ({_TYPE_NAMES[input.dtype.name]}) and source "
+                           f"({_TYPE_NAMES[source.dtype.name]}) must have the same scalar type")
+
+
+def _shape_str(shape):
+    return " ".join(str(v) for v in shape) if len(shape) != 1 else str(shape[0])
 
 
 def _put_along(input, key, v, accumulate):
@@ -524,8 +540,8 @@ def _check_gather_index(input, dim, index, op, src=None):
     nd = input._data.ndim
     d = wrap_dim(dim, nd, op)
     idx = index._data
-    if idx.dtype != np.int64:
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4:
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     ind = max(idx.ndim, 1)
     if max(nd, 1) != ind and idx.size:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor" if op == "gather"
@@ -581,8 +597,12 @@ def _scatter(input, dim, index, src, value, reduce, op, accumulate=False):
             value = src
         d, idx = _check_gather_index(input, dim, index, op)
     if reduce is not None:
+        if isinstance(src, Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                          UserWarning, stacklevel=3)
         if reduce not in ("add", "multiply"):
-            raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+            raise RuntimeError("reduce argument must be either add or multiply.")
         return scatter_reduce(input, d, index, src if isinstance(src, Tensor) else
                               full_like_idx(input, idx, value), "sum" if reduce == "add" else "prod")
     x = input if input._data.ndim else reshape(input, (1,))
@@ -681,6 +701,7 @@ class ScatterReduce(Op):
 @export("scatter_reduce")
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     check_tensor(input, "scatter_reduce")
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if not isinstance(src, Tensor):
@@ -761,8 +782,7 @@ def masked_scatter(input, mask, source):
         x, m = reshape(x, (1,)), m.reshape(1)
     n = int(m.sum())
     if n > source._data.size:
-        raise RuntimeError("masked_scatter: expected source to have at least as many elements as the number of "
-                           f"ones in mask ({n}), but got {source._data.size}")
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     v = Slice.apply(reshape(source, (-1,)), key=(slice(0, n),))
     r = IndexPut.apply(x, v, basic=None, key=(m,), accumulate=False)
     return reshape(r, ()) if not shape else r

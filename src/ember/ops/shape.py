@@ -212,7 +212,9 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
                            f"len(dims) = {len(dims)}")
-    dims = wrap_dims(dims, nd, "permute")
+    dims = tuple(wrap_dim(d, nd, "permute") for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     return Permute.apply(input, dims=dims)
 
 
@@ -649,8 +651,7 @@ def _tensor_list(tensors, op):
                         f"{type(tensors).__name__}")
     for i, t_ in enumerate(tensors):
         if not isinstance(t_, Tensor):
-            raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, but found element "
-                            f"of type {type(t_).__name__} at pos {i}")
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}")
     return list(tensors)
 
 
@@ -670,7 +671,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     if axis is not None:
         dim = axis
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     skip = tuple(i for i, t_ in enumerate(tensors) if t_._data.shape == (0,))
     ref = None
     for i, t_ in enumerate(tensors):
@@ -927,8 +928,7 @@ def roll(input, shifts, dims=None):
     shifts = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
     if dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
         if len(shifts) != 1:
-            raise RuntimeError(f"`shifts` required to be of length 1 if `dims` is not specified, got "
-                               f"{len(shifts)}")
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         s = input._data.shape
         return reshape(Roll.apply(reshape(input, (-1,)), shifts=shifts, dims=(0,)), s)
     dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
