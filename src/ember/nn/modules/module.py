@@ -545,6 +545,8 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(value)}")
                 continue
+            if is_lazy(param) and is_lazy(value):
+                continue  # uninitialized into uninitialized: stays lazy (PyTorch)
             if is_lazy(param):
                 param.materialize(tuple(value.shape), dtype=value.dtype if value.is_floating_point() else None)
             if tuple(value.shape) != tuple(param._data.shape):
