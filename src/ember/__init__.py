@@ -2,6 +2,7 @@
 
 ``import ember as torch`` runs ordinary PyTorch code. See README.md and docs/architecture.md.
 """
+import builtins as _builtins
 import math as _math
 
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, result_type as _result_type,  # noqa: F401
@@ -10,7 +11,7 @@ from ._dtype import (dtype, get_default_dtype, set_default_dtype, result_type as
 from ._tensor import Tensor  # noqa: F401
 from .backend import device  # noqa: F401
 from ._config import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,  # noqa: F401
-                      is_inference_mode_enabled)
+                      is_inference_mode_enabled, is_anomaly_enabled)
 from . import ops as _ops
 from ._tensor_str import set_printoptions  # noqa: F401
 from . import autograd  # noqa: F401
@@ -40,7 +41,7 @@ FloatTensor = DoubleTensor = LongTensor = None  # replaced below by constructors
 
 def _typed_tensor(dt):
     def make(*args, **kwargs):
-        return Tensor(*args, dtype=dt, **kwargs) if args and not isinstance(args[0], __builtins__["int"]) \
+        return Tensor(*args, dtype=dt, **kwargs) if args and not isinstance(args[0], _builtins.int) \
             else Tensor(*args, dtype=dt)
     return make
 
@@ -68,7 +69,7 @@ def can_cast(from_, to):
 def set_num_threads(n):
     """Kept for compatibility; NumPy's BLAS threads are set by OMP_NUM_THREADS before import."""
     global _num_threads
-    _num_threads = __builtins__["int"](n)
+    _num_threads = _builtins.int(n)
 
 
 _num_threads = 1

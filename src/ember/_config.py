@@ -57,6 +57,10 @@ class set_grad_enabled(_DecoratorContextManager):
         self._args = (mode,)
         grad_enabled[0] = bool(mode)
 
+    def __call__(self, func):
+        grad_enabled[0] = self.prev   # used as a decorator: the mode applies only inside calls of ``func``
+        return super().__call__(func)
+
     def __enter__(self):
         pass
 
@@ -103,6 +107,9 @@ class detect_anomaly(_DecoratorContextManager):
     def __init__(self, check_nan=True):
         self._args = (check_nan,)
         self.check_nan = check_nan
+        import warnings
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", UserWarning, stacklevel=2)
 
     def __enter__(self):
         self.prev = anomaly_enabled[0]

@@ -151,17 +151,26 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None:
-            if value:
-                return
-            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
-                               "computed variable in a subgraph that doesn't require differentiation use "
-                               "var_no_grad = var.detach().")
+            msg = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                msg += (" If you want to use a computed variable in a subgraph that doesn't require differentiation "
+                        "use var_no_grad = var.detach().")
+            raise RuntimeError(msg)
+        self._set_requires_grad(value)
+
+    def _set_requires_grad(self, value):
         if value and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        self._set_requires_grad(requires_grad)
         return self
 
     @property
@@ -443,8 +452,16 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace(self):
-        if _grad_enabled[0] and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if _grad_enabled[0] and self.grad_fn is None:
+            if self._requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            base = self._base
+            if base is not None and base._requires_grad:
+                if base.grad_fn is None:
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                       "operation.")
+                from .autograd.views import NO_GRAD_VIEW
+                raise RuntimeError(NO_GRAD_VIEW)
 
     def _apply_inplace(self, fn, *args, **kwargs):
         """Run the out-of-place ``fn(self, *args)`` and write its result into this tensor's storage.
@@ -457,15 +474,16 @@ class Tensor:
             isinstance(a, Tensor) and a._requires_grad for a in args))
         if record:
             self._check_inplace()
-            if self._base is not None and self._base._requires_grad:
-                raise RuntimeError(
-                    "ember does not support in-place operations that autograd records on a view of a tensor that "
-                    "requires grad; apply the operation out of place (e.g. x = x.add(y)) or index-assign into the "
-                    "base tensor instead.")
+            if self._base is not None:
+                from .autograd.views import inplace_on_view
+                if inplace_on_view(self, self._base, fn, args, kwargs) is not None:
+                    return self
             src = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
             src._output_nr = self._output_nr
             out = fn(src, *args, **kwargs)
         else:
+            if self._base is not None:
+                self._check_inplace()
             out = fn(self, *args, **kwargs)
         self._write(out, fn)
         if record and out.grad_fn is not None:
@@ -478,6 +496,14 @@ class Tensor:
     def _write(self, out, fn=None):
         """Copy ``out``'s values into this tensor's storage, with PyTorch's checks, and bump the version."""
         od, sd = out._data, self._data
+        self._check_write(od)
+        xp = array_module(sd)
+        xp.copyto(sd, od, casting="unsafe")
+        self._version[0] += 1
+
+    def _check_write(self, od):
+        """PyTorch's checks before an in-place result ``od`` (an array) is written into this tensor."""
+        sd = self._data
         if od.dtype != sd.dtype:
             res_cat = from_numpy_dtype(od.dtype).category
             if res_cat > from_numpy_dtype(sd.dtype).category:
@@ -493,9 +519,6 @@ class Tensor:
             if bshape != sd.shape:
                 raise RuntimeError(f"output with shape {list(sd.shape)} doesn't match the broadcast shape "
                                    f"{list(bshape if bshape is not None else od.shape)}")
-        xp = array_module(sd)
-        xp.copyto(sd, od, casting="unsafe")
-        self._version[0] += 1
 
 
 Size = tuple   # replaced by ember.ops.shape.Size once the ops are loaded (ops/__init__.py)

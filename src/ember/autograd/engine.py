@@ -14,6 +14,7 @@ import warnings
 
 from .. import _config
 from .function import Node
+from ..backend import array_module
 
 _grad_enabled = _config.grad_enabled
 
@@ -21,7 +22,7 @@ _grad_enabled = _config.grad_enabled
 def _check_finite(node, grads):
     from .._tensor import Tensor
     for i, g in enumerate(grads):
-        if isinstance(g, Tensor) and g.dtype.is_floating_point and not bool(g.isfinite().all()):
+        if isinstance(g, Tensor) and g._data.dtype.kind == "f" and bool(array_module(g._data).isnan(g._data).any()):
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
@@ -124,6 +125,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     prev = _grad_enabled[0]
     _grad_enabled[0] = bool(create_graph)
+    anomaly = _config.anomaly_enabled[0]
+    # in anomaly mode the node's gradients are checked below (naming the node); the ops a backward runs are not
+    # checked one by one, else a nan made inside SqrtBackward would be blamed on the div it uses
+    _config.anomaly_enabled[0] = False
     try:
         for tgt, nr, g in root_items:
             buf = buffers.get(id(tgt))
@@ -136,7 +141,6 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     heappush(heap, (-tgt._seq, id(tgt), tgt))
                 else:
                     _finish_leaf(tgt, buffers.pop(id(tgt))[0], capture, res, accumulate)
-        anomaly = _config.anomaly_enabled[0]
         while heap:
             _, k, node = heappop(heap)
             grads = buffers.pop(k)
@@ -199,6 +203,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         _finish_leaf(tgt, buffers.pop(tk)[0], capture, res, accumulate)
     finally:
         _grad_enabled[0] = prev
+        _config.anomaly_enabled[0] = anomaly
 
     if capture is not None and not accumulate:
         for i, (r, t) in enumerate(zip(results, inputs)):

@@ -8,6 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from .._dtype import get_default_dtype, to_dtype, from_numpy_dtype, int64, bool_, FLOAT
 from ..autograd.function import Op
+from .._config import grad_enabled as _grad_enabled
 from ..backend import module_for, device as _device, to_device, CPU, array_module
 from ._util import export, method
 from .shape import _shape_arg
@@ -296,8 +297,58 @@ class ToDevice(Op):
 
 
 # ------------------------------------------------------------------------------------------- in-place fills
+class Fill(Op):
+    """``x.fill_(value)`` / ``x.zero_()`` when autograd records: constant output, zero gradient for ``x``."""
+    save_inputs = ()
+
+    def forward(ctx, x, value):
+        return array_module(x).full_like(x, value)
+
+    def backward(ctx, g):
+        return g.new_zeros(g._data.shape)
+
+    def name(self):
+        return "ZeroBackward0" if self.op_name == "zero" else "FillBackward2"
+
+
+class Zero(Fill):
+    pass
+
+
+class CopyFrom(Op):
+    """``x.copy_(src)`` / ``x.fill_(0-d tensor)`` when autograd records: ``src`` broadcast to ``x``'s shape.
+    ``x``'s old values get a zero gradient; ``src`` gets the gradient summed back to its shape."""
+    save_inputs = ()
+
+    def forward(ctx, x, src):
+        ctx.src_shape = src.shape
+        return array_module(x).broadcast_to(src, x.shape).copy()
+
+    def backward(ctx, g):
+        from .elementwise import sum_to
+        e = ctx.edges
+        return (g.new_zeros(g._data.shape) if e[0] is not None else None,
+                sum_to(g, ctx.src_shape) if e[1] is not None else None)
+
+    def name(self):
+        return "CopyBackwards"
+
+
+def _copy_from(s, v):
+    from .elementwise import _cast
+    v = v if v.device == s.device else v.to(s.device)
+    if v._data.shape != s._data.shape:
+        from ._util import broadcast_shape
+        if broadcast_shape(s._data.shape, v._data.shape) != s._data.shape:
+            raise RuntimeError(f"output with shape {list(s._data.shape)} doesn't match the broadcast shape "
+                               f"{list(broadcast_shape(s._data.shape, v._data.shape))}")
+    return CopyFrom.apply(s, _cast(v, s.dtype))
+
+
 @method("zero_")
 def zero_(self):
+    if self._requires_grad and self.grad_fn is not None and _grad_enabled[0]:
+        return self._apply_inplace(lambda s: Zero.apply(s, value=0))
     self._check_inplace()
     self._data[...] = 0
     self._version[0] += 1
@@ -311,9 +362,9 @@ def fill_(self, value):
         if value._data.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
-        return self._apply_inplace(lambda s, v: v.to(s.dtype).expand(s.shape) + s * 0, value)
-    if self._requires_grad and self.grad_fn is not None:
-        return self._apply_inplace(lambda s: s * 0 + value)
+        return self._apply_inplace(_copy_from, value)
+    if self._requires_grad and self.grad_fn is not None and _grad_enabled[0]:
+        return self._apply_inplace(lambda s: Fill.apply(s, value=value))
     self._check_inplace()
     self._data[...] = value
     self._version[0] += 1
@@ -325,23 +376,16 @@ def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast, cast, moved to this device) into this tensor; differentiable w.r.t. ``src``."""
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
-    from .elementwise import _cast
-    from .shape import expand
-
-    def copied(s, v):
-        v = v if v.device == s.device else v.to(s.device)
-        v = _cast(v, s.dtype)
-        return expand(v, s._data.shape) + s * 0 if v._data.shape != s._data.shape else v + s * 0
-    if src._requires_grad or self._requires_grad:
-        return self._apply_inplace(copied, src)
+    if _grad_enabled[0] and (src._requires_grad or self._requires_grad):
+        return self._apply_inplace(_copy_from, src)
     self._check_inplace()
     data = src._data if array_module(src._data) is array_module(self._data) else to_device(src._data, self.device)
-    try:
-        np.broadcast_shapes(data.shape, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
-                           f"the size of tensor b ({data.shape[-1] if data.ndim else 1}) at non-singleton "
-                           "dimension") from None
+    if data.shape != self._data.shape:
+        from ._util import broadcast_shape
+        bs = broadcast_shape(self._data.shape, data.shape)
+        if bs != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(bs)}")
     array_module(self._data).copyto(self._data, data, casting="unsafe")
     self._version[0] += 1
     return self
