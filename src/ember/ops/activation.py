@@ -202,8 +202,9 @@ class ScaleBy(Op):
         return out if out.dtype == g.dtype else out.astype(g.dtype)
 
     def backward(ctx, gg):
-        r = ScaleBy.apply(gg, factor=ctx.factor)
-        return (r, None) if len(ctx.inputs) == 2 else r
+        if len(ctx.inputs) == 2:
+            return ScaleBy.apply(gg, ctx.inputs[1], factor=ctx.factor), None
+        return ScaleBy.apply(gg, factor=ctx.factor)
 
 
 def _scale(g, factor):

@@ -365,7 +365,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             den = weight._data[tc][valid].sum()
             ret = smooth.sum() / Tensor._make(np.asarray(den, dtype=x2._data.dtype))
         else:
-            ret = smooth.mean()
+            ret = smooth.sum() / Tensor._make(np.asarray(valid.sum(), dtype=x2._data.dtype))
     elif reduction == "sum":
         ret = smooth.sum()
     else:

@@ -180,12 +180,59 @@ class Standardize(Op):
         return (g - gm - xhat * gxm) * rstd
 
 
+class Affine(Op):
+    """``x * w + b`` with ``w``/``b`` (either may be absent) reshaped to ``shape`` to broadcast along a dim."""
+    save_inputs = None
+
+    def forward(ctx, x, *wb, shape, has_w):
+        ctx.shape, ctx.has_w = shape, has_w
+        y = x
+        i = 0
+        if has_w:
+            y = x * (wb[0].reshape(shape) if shape is not None else wb[0])
+            i = 1
+        if len(wb) > i:
+            b = wb[i].reshape(shape) if shape is not None else wb[i]
+            y = y + b if y is x else y.__iadd__(b)
+        return y if y is not x else x.copy()
+
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        e = ctx.edges
+        out = [None] * len(e)
+        i = 1
+        if ctx.has_w:
+            w = ctx.inputs[1]
+            wb = w.reshape(ctx.shape) if ctx.shape is not None else w
+            if e[0] is not None:
+                out[0] = g * wb
+            if e[1] is not None:
+                out[1] = sum_to(g * x, wb._data.shape).reshape(w._data.shape)
+            i = 2
+        elif e[0] is not None:
+            out[0] = g
+        if len(e) > i and e[i] is not None:
+            b = ctx.inputs[i]
+            gb = sum_to(g, b.reshape(ctx.shape)._data.shape if ctx.shape is not None else b._data.shape)
+            gb = gb.reshape(b._data.shape)
+            if _grad_enabled[0] and x._requires_grad:   # formally a function of the input, as in PyTorch
+                from .activation import ScaleBy
+                gb = ScaleBy.apply(gb, x, factor=np.ones((), dtype=gb._data.dtype))
+            out[i] = gb
+        return tuple(out)
+
+
+def _empty_passthrough(x):
+    """An empty input's (empty) normalised output, still formally a function of ``x`` like PyTorch's."""
+    from .activation import ScaleBy
+    return ScaleBy.apply(x, x, factor=np.ones((), dtype=x._data.dtype))
+
+
 def _affine(y, weight, bias, shape):
-    if weight is not None:
-        y = y * (weight.reshape(shape) if shape is not None else weight)
-    if bias is not None:
-        y = y + (bias.reshape(shape) if shape is not None else bias)
-    return y
+    if weight is None and bias is None:
+        return y
+    args = [t for t in (weight, bias) if t is not None]
+    return Affine.apply(y, *args, shape=shape, has_w=weight is not None)
 
 
 def _check_param(t, name, C, op):
@@ -232,7 +279,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     bshape = (C,) + (1,) * (nd - 2)
     axes = (0,) + tuple(range(2, nd))
     if input._data.size == 0:
-        return _affine(input * 1, weight, bias, bshape)
+        return _affine(_empty_passthrough(input), weight, bias, bshape)
     if training or running_mean is None or running_var is None:
         if not training and (running_mean is None) != (running_var is None):
             raise RuntimeError("running_mean and running_var must either both be None or neither be None")
@@ -253,7 +300,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     shift = Tensor._make(-rm) * scale
     if bias is not None:
         shift = shift + bias
-    return input * scale.reshape(bshape) + shift.reshape(bshape)
+    return Affine.apply(input, scale, shift, shape=bshape, has_w=True)
 
 
 def _torch_size(shape):
@@ -280,7 +327,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"\"LayerNormKernelImpl\" not implemented for '{_tname(input)}'")
     if input._data.size == 0:
-        return _affine(input * 1, weight, bias, None)
+        return _affine(_empty_passthrough(input), weight, bias, None)
     axes = tuple(range(len(shape) - k, len(shape)))
     return _affine(Standardize.apply(input, axes=axes, eps=eps), weight, bias, None)
 
@@ -313,7 +360,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                                f"got {n} of shape {list(t._data.shape)} and input of shape {list(shape)}")
     bshape = (C,) + (1,) * (len(shape) - 2)
     if input._data.size == 0:
-        return _affine(input * 1, weight, bias, bshape)
+        return _affine(_empty_passthrough(input), weight, bias, bshape)
     y = Standardize.apply(input.reshape(N, num_groups, -1), axes=(2,), eps=eps).reshape(shape)
     return _affine(y, weight, bias, bshape)
 
