@@ -7,3 +7,4 @@ from .. import _tensor
 
 _tensor.Size = shape.Size
 from . import rnn  # noqa: F401,E402
+from . import attention  # noqa: F401,E402

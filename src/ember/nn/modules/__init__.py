@@ -31,3 +31,4 @@ from .pixelshuffle import PixelShuffle, PixelUnshuffle, ChannelShuffle  # noqa: 
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: F401
 from .distance import PairwiseDistance, CosineSimilarity  # noqa: F401
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401,E402
+from .attention import MultiheadAttention  # noqa: F401,E402
