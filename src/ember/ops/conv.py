@@ -517,8 +517,12 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extract sliding local blocks: (N, C, H, W) -> (N, C * kh * kw, L) (im2col; PyTorch's ``F.unfold``)."""
     _check_tensor(input, "unfold", "input", 1)
     n = input._data.ndim
-    if n not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {n}D)")
+    if n < 3:   # PyTorch trips over the spatial dims it indexes first
+        m = max(n, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-m}, {m - 1}], but got {n})")
+    if n > 4:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(input._data.shape)}")
     K, geom = _fold_args(kernel_size, dilation, padding, stride, "unfold")
     x = input if n == 4 else input.reshape((1,) + input._data.shape)
     if x._data.shape[1] == 0 and x._data.shape[0] != 0 or any(s == 0 for s in x._data.shape[2:]):
