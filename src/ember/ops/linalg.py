@@ -955,3 +955,887 @@ def chain_matmul(*matrices, out=None):
             raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
     return multi_dot(list(matrices), out=out)
 
+
+
+# ================================================================================================ ember.linalg
+from collections import namedtuple  # noqa: E402
+
+_SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+_QRResult = namedtuple("linalg_qr", ["Q", "R"])
+_SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
+_SVDOldResult = namedtuple("svd", ["U", "S", "V"])
+_EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+_InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])
+_CholExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
+_SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
+_LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _check_float(A, op):
+    k = A._data.dtype
+    if k.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_sc(A)}")
+    if k == np.float16:
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got Half")
+
+
+def _check_matrix(A, op, square=True, name="A"):
+    check_tensor(A, op.split(".")[-1])
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor {name} must have at least 2 dimensions.")
+    _check_float(A, op)
+    m, n = A._data.shape[-2:]
+    if square and m != n:
+        raise RuntimeError(f"{op}: {name} must be batches of square matrices, but they are {m} by {n} matrices")
+
+
+def _lapack_failure(kind, arr):
+    """(batch index or None, LAPACK info) of the first matrix that makes getrf/potrf fail, for messages."""
+    arr = np.asarray(arr.get() if hasattr(arr, "get") else arr)
+    flat = arr.reshape((-1,) + arr.shape[-2:])
+    try:
+        from scipy.linalg import lapack
+    except ImportError:  # pragma: no cover - scipy is optional
+        return None, None
+    for b in range(flat.shape[0]):
+        m = np.array(flat[b], dtype=np.float64)
+        if kind == "potrf":
+            _, info = lapack.dpotrf(m, lower=1)
+        else:
+            _, _, info = lapack.dgetrf(m)
+        if info > 0:
+            return (b if flat.shape[0] > 1 else None), int(info)
+    return None, None
+
+
+def _batch_prefix(b):
+    return "" if b is None else f"(Batch element {b}): "
+
+
+def _unsq2(x):
+    """(...,) -> (..., 1, 1)"""
+    return reshape(x, x._data.shape + (1, 1))
+
+
+# ---------------------------------------------------------------------------------------------- inv / det
+class Inv(Op):
+    save_inputs = ()
+    save_output = True
+
+    def forward(ctx, A):
+        xp = array_module(A)
+        try:
+            return xp.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            b, info = _lapack_failure("getrf", A)
+            raise LinAlgError(f"linalg.inv: {_batch_prefix(b)}The diagonal element {info} is zero, the inversion "
+                              "could not be completed because the input matrix is singular.") from None
+
+    def backward(ctx, g):
+        Ai = _mT(ctx.output())
+        return -Matmul.apply(Matmul.apply(Ai, g), Ai)
+
+
+@linalg_fn("inv")
+def inv(A, *, out=None):
+    """Inverse of a square matrix (or a batch); ``LinAlgError`` for a singular one, as in PyTorch."""
+    _check_matrix(A, "linalg.inv")
+    return _maybe_out(Inv.apply(A), out)
+
+
+@linalg_fn("inv_ex")
+def inv_ex(A, *, check_errors=False, out=None):
+    r = inv(A)
+    xp = array_module(A._data)
+    return _InvExResult(r, Tensor._make(xp.zeros(A._data.shape[:-2], dtype=np.int32)))
+
+
+@export("inverse")
+def inverse(input, *, out=None):
+    return inv(input, out=out)
+
+
+def _cofactor_T(A):
+    """``det(A) * inv(A)^T`` for any square matrix (singular ones included), computed through the SVD: a constant
+    (not differentiable further); the nonsingular case goes through ``inv`` instead."""
+    a = A._data
+    xp = array_module(a)
+    u, s, vh = xp.linalg.svd(a)
+    n = s.shape[-1]
+    # adj(S)_ii = prod_{j != i} s_j
+    adj = xp.empty_like(s)
+    for i in range(n):
+        adj[..., i] = xp.prod(xp.delete(s, i, axis=-1), axis=-1) if n > 1 else 1
+    d = xp.linalg.det(u) * xp.linalg.det(vh)
+    # adj(A) = det(U) det(V) V adj(S) U^T ; we want adj(A)^T = det * inv^T
+    adjA = d[..., None, None] * ((xp.swapaxes(vh, -1, -2) * adj[..., None, :]) @ xp.swapaxes(u, -1, -2))
+    return Tensor._make(xp.swapaxes(adjA, -1, -2).copy())
+
+
+class Det(Op):
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, A):
+        return array_module(A).linalg.det(A)
+
+    def backward(ctx, g):
+        A, = ctx.inputs
+        d = ctx.output()
+        if A._data.shape[-1] == 0:
+            return A * 0
+        if bool((d._data == 0).any()) or not bool(np.all(np.isfinite(d._data))):
+            return _unsq2(g) * _cofactor_T(A)
+        try:
+            Ai = Inv.apply(A)
+        except LinAlgError:
+            return _unsq2(g) * _cofactor_T(A)
+        return _unsq2(g * d) * _mT(Ai)
+
+
+@linalg_fn("det")
+def det(A, *, out=None):
+    _check_matrix(A, "linalg.det")
+    return _maybe_out(Det.apply(A), out)
+
+
+export("det")(det)
+
+
+class Slogdet(Op):
+    """(sign, log|det|); like PyTorch, sign requires grad but its gradient is None (it is piecewise constant)."""
+    save_inputs = (0,)
+
+    def forward(ctx, A):
+        s, l = array_module(A).linalg.slogdet(A)
+        return array_module(A).asarray(s), array_module(A).asarray(l)
+
+    def backward(ctx, gs, gl):
+        A, = ctx.inputs
+        if gl is None:
+            return None
+        if A._data.shape[-1] == 0:
+            return A * 0
+        return _unsq2(gl) * _mT(Inv.apply(A))
+
+
+@linalg_fn("slogdet")
+def slogdet(A, *, out=None):
+    _check_matrix(A, "linalg.slogdet")
+    s, l = Slogdet.apply(A)
+    return _SlogdetResult(s, l)
+
+
+export("slogdet")(slogdet)
+
+
+@export("logdet")
+def logdet(input):
+    """``log(det(A))``: nan for a negative determinant, -inf for a singular matrix."""
+    _check_matrix(input, "logdet")
+    s, l = Slogdet.apply(input)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return l + Tensor._make(np.log(s._data) if type(s._data) is np.ndarray else array_module(s._data).log(s._data))
+
+
+# ---------------------------------------------------------------------------------------------- solve
+class Solve(Op):
+    """``X = A^{-1} B`` for B of shape (..., n, k); batch dims broadcast."""
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, A, B):
+        xp = array_module(A)
+        try:
+            return xp.linalg.solve(A, B)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") \
+                from None
+
+    def backward(ctx, g):
+        A, B = ctx.inputs
+        gB = Solve.apply(_mT(A), g)
+        gA = None
+        if ctx.edges[0] is not None:
+            gA = sum_to(-Matmul.apply(gB, _mT(ctx.output())), A._data.shape)
+        return gA, (sum_to(gB, B._data.shape) if ctx.edges[1] is not None else None)
+
+
+@linalg_fn("solve")
+def solve(A, B, *, left=True, out=None):
+    """Solve ``A X = B`` (``X A = B`` with ``left=False``); B may be a vector (or a batch of vectors)."""
+    _check_matrix(A, "linalg.solve")
+    check_tensor(B, "solve")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {_sc(A)} "
+                           f"and B of type {_sc(B)} instead")
+    As, Bs = A._data.shape, B._data.shape
+    vector = B._data.ndim == 1 or (B._data.ndim == A._data.ndim - 1 and Bs == As[:-1])
+    n = As[-1]
+    if vector:
+        Bm = reshape(B, Bs + (1,))
+    else:
+        if B._data.ndim < 2:
+            raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
+        Bm = B if left else _mT(B)
+    if Bm._data.shape[-2] != n:
+        rows, cols = Bm._data.shape[-2], Bm._data.shape[-1]
+        eq = "AX = B" if left or vector else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and "
+                           f"{rows}x{cols})")
+    broadcast_shape(As[:-2], Bm._data.shape[:-2])
+    if vector:
+        X = Solve.apply(A, Bm)
+        return _maybe_out(reshape(X, X._data.shape[:-1]), out)
+    if left:
+        return _maybe_out(Solve.apply(A, Bm), out)
+    return _maybe_out(_mT(Solve.apply(_mT(A), Bm)), out)
+
+
+@linalg_fn("solve_ex")
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    r = solve(A, B, left=left)
+    xp = array_module(A._data)
+    return _SolveExResult(r, Tensor._make(xp.zeros(A._data.shape[:-2], dtype=np.int32)))
+
+
+@linalg_fn("solve_triangular")
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """Solve a triangular system; only the ``upper``/lower triangle of ``A`` is read (its diagonal taken as 1
+    with ``unitriangular``). The gradient of ``A`` is confined to that triangle, as in PyTorch."""
+    _check_matrix(A, "linalg.solve_triangular")
+    check_tensor(B, "solve_triangular")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+                           f"{_sc(A)} and B of type {_sc(B)} instead")
+    T = _triu(A) if upper else _tril(A)
+    if unitriangular:
+        T = T - _diag_embed_last(_diag_last(T)) + _eye_like(A)
+    if left:
+        return _maybe_out(Solve.apply(T, B), out)
+    return _maybe_out(_mT(Solve.apply(_mT(T), _mT(B))), out)
+
+
+# ---------------------------------------------------------------------------------------------- cholesky
+class Cholesky(Op):
+    save_inputs = ()
+    save_output = True
+
+    def forward(ctx, A, op):
+        xp = array_module(A)
+        try:
+            return xp.linalg.cholesky(A)
+        except np.linalg.LinAlgError:
+            b, info = _lapack_failure("potrf", A)
+            raise LinAlgError(f"{op}: {_batch_prefix(b)}The factorization could not be completed because the input "
+                              f"is not positive-definite (the leading minor of order {info} is not "
+                              "positive-definite).") from None
+
+    def backward(ctx, gL):
+        # PyTorch's formula: gA = L^{-H} Phi(L^H gL) L^{-1}, Phi = tril with a halved diagonal, symmetrised
+        L = ctx.output()
+        gA = _tril(Matmul.apply(_mT(L), gL))
+        gA = (gA + _mT(_tril(gA, -1))) * 0.5
+        gA = Solve.apply(_mT(L), gA)                 # L^{-H} gA
+        return _mT(Solve.apply(_mT(L), _mT(gA)))     # gA L^{-1} = (L^{-H} gA^H)^H
+
+
+@linalg_fn("cholesky")
+def cholesky(A, *, upper=False, out=None):
+    _check_matrix(A, "linalg.cholesky")
+    L = Cholesky.apply(A, op="linalg.cholesky")
+    return _maybe_out(_mT(L) if upper else L, out)
+
+
+@linalg_fn("cholesky_ex")
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    r = cholesky(A, upper=upper)
+    xp = array_module(A._data)
+    return _CholExResult(r, Tensor._make(xp.zeros(A._data.shape[:-2], dtype=np.int32)))
+
+
+@export("cholesky")
+def cholesky_old(input, upper=False, *, out=None):
+    """``torch.cholesky`` (deprecated in PyTorch in favour of ``linalg.cholesky``)."""
+    _check_matrix(input, "cholesky")
+    L = Cholesky.apply(input, op="cholesky")
+    return _maybe_out(_mT(L) if upper else L, out)
+
+
+@export("cholesky_solve")
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """Solve ``A X = B`` given the Cholesky factor ``input2`` of ``A``."""
+    L = _mT(_triu(input2)) if upper else _tril(input2)   # only that triangle is read, as in PyTorch
+    return _maybe_out(Solve.apply(_mT(L), Solve.apply(L, input)), out)
+
+
+@export("cholesky_inverse")
+def cholesky_inverse(input, upper=False, *, out=None):
+    L = _mT(_triu(input)) if upper else _tril(input)
+    return _maybe_out(inv(Matmul.apply(L, _mT(L))), out)
+
+
+# ---------------------------------------------------------------------------------------------- qr
+class QR(Op):
+    save_inputs = ()
+
+    def forward(ctx, A, mode):
+        ctx.mode = mode
+        xp = array_module(A)
+        if mode == "r":
+            r = xp.linalg.qr(A, mode="r")
+            return xp.empty((0,), dtype=A.dtype), r
+        q, r = xp.linalg.qr(A, mode=mode)
+        return q, r
+
+    def backward(ctx, gQ, gR):
+        Q, R = ctx.output(0), ctx.output(1)
+        m, n = ctx.inputs[0]._data.shape[-2:]
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+                               "linalg.qr.")
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m < n:
+            raise NotImplementedError("ember: the derivative of linalg.qr for wide matrices (m < n) is not "
+                                      "implemented")
+        # PyTorch's formula (m >= n): gA = [gQ + Q copyltu(M)] R^{-H},  M = triu(gR R^H - Q^H gQ)
+        M = None
+        if gR is not None:
+            M = Matmul.apply(gR, _mT(R))
+        if gQ is not None:
+            t = Matmul.apply(_mT(Q), gQ)
+            M = -t if M is None else M - t
+        M = _triu(M)
+        M = M + _mT(_triu(M, 1))
+        gA = Matmul.apply(Q, M)
+        if gQ is not None:
+            gA = gA + gQ
+        return _mT(Solve.apply(R, _mT(gA)))      # gA R^{-H}
+
+
+@linalg_fn("qr")
+def qr(A, mode="reduced", *, out=None):
+    if mode not in ("reduced", "r", "complete"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    _check_matrix(A, "linalg.qr", square=False)
+    q, r = QR.apply(A, mode=mode)
+    return _QRResult(q, r)
+
+
+@export("qr")
+def qr_old(input, some=True, *, out=None):
+    return qr(input, mode="reduced" if some else "complete")
+
+
+# ---------------------------------------------------------------------------------------------- svd / eigh
+class SVD(Op):
+    save_inputs = ()
+
+    def forward(ctx, A, full_matrices):
+        ctx.full = full_matrices
+        u, s, vh = array_module(A).linalg.svd(A, full_matrices=full_matrices)
+        return u, s, vh
+
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.output(0), ctx.output(1), ctx.output(2)
+        m, n = U._data.shape[-2], Vh._data.shape[-1]
+        k = S._data.shape[-1]
+        if ctx.full and (gU is not None or gVh is not None) and m != n:
+            raise NotImplementedError("ember: the derivative of linalg.svd with full_matrices=True and m != n is "
+                                      "not implemented; use full_matrices=False")
+        return _svd_backward(gU, gS, gVh, U, S, Vh, m, n, k)
+
+
+def _svd_backward(gU, gS, gVh, U, S, Vh, m, n, k):
+    if gU is None and gVh is None:
+        if gS is None:
+            return None
+        return Matmul.apply(U * reshape(gS, gS._data.shape[:-1] + (1, k)), Vh)
+    Sr = reshape(S, S._data.shape[:-1] + (1, k))      # S as a row:    S[j] at [.., i, j]
+    Sc = reshape(S, S._data.shape[:-1] + (k, 1))      # S as a column: S[i] at [.., i, j]
+    S2 = S * S
+    E = reshape(S2, S2._data.shape[:-1] + (1, k)) - reshape(S2, S2._data.shape[:-1] + (k, 1))
+    E = E + _eye_like(S, k)
+    UhgU = VhgV = None
+    if gU is not None:
+        t = Matmul.apply(_mT(U), gU)
+        UhgU = t - _mT(t)
+    if gVh is not None:
+        t = Matmul.apply(Vh, _mT(gVh))
+        VhgV = t - _mT(t)
+    if UhgU is not None and VhgV is not None:
+        gA = (UhgU * Sr + Sc * VhgV) / E
+    elif UhgU is not None:
+        gA = UhgU * (Sr / E)
+    else:
+        gA = Sc * (VhgV / E)
+    if gS is not None:
+        gA = gA + _diag_embed_last(gS)
+    if m > n and gU is not None:
+        gA = Matmul.apply(U, gA)
+        gUSinv = gU / Sr
+        gA = gA + gUSinv - Matmul.apply(U, Matmul.apply(_mT(U), gUSinv))
+        return Matmul.apply(gA, Vh)
+    if m < n and gVh is not None:
+        gA = Matmul.apply(gA, Vh)
+        SinvgVh = gVh / Sc
+        gA = gA + SinvgVh - Matmul.apply(Matmul.apply(SinvgVh, _mT(Vh)), Vh)
+        return Matmul.apply(U, gA)
+    return Matmul.apply(Matmul.apply(U, gA), Vh)
+
+
+class SVDVals(Op):
+    save_inputs = ()
+
+    def forward(ctx, A):
+        xp = array_module(A)
+        u, s, vh = xp.linalg.svd(A, full_matrices=False)
+        ctx.u, ctx.vh = u, vh
+        return s
+
+    def backward(ctx, gS):
+        U, Vh = Tensor._make(ctx.u), Tensor._make(ctx.vh)
+        k = gS._data.shape[-1]
+        return Matmul.apply(U * reshape(gS, gS._data.shape[:-1] + (1, k)), Vh)
+
+
+@linalg_fn("svd")
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    _check_matrix(A, "linalg.svd", square=False)
+    u, s, vh = SVD.apply(A, full_matrices=full_matrices)
+    return _SVDResult(u, s, vh)
+
+
+@linalg_fn("svdvals")
+def svdvals(A, *, driver=None, out=None):
+    _check_matrix(A, "linalg.svdvals", square=False)
+    if A._requires_grad:  # through the full SVD so that double backward works
+        return SVD.apply(A, full_matrices=False)[1]
+    return _maybe_out(SVDVals.apply(A), out)
+
+
+@export("svd")
+def svd_old(input, some=True, compute_uv=True, *, out=None):
+    """``torch.svd``: returns ``V`` (not ``Vh``); ``some=False`` gives full ``U``/``V``."""
+    _check_matrix(input, "svd", square=False)
+    u, s, vh = SVD.apply(input, full_matrices=not some)
+    if not compute_uv:
+        xp = array_module(input._data)
+        return _SVDOldResult(Tensor._make(xp.zeros_like(u._data)), s, Tensor._make(xp.zeros_like(vh._data)))
+    return _SVDOldResult(u, s, _mT(vh))
+
+
+class Eigh(Op):
+    save_inputs = ()
+
+    def forward(ctx, A, UPLO):
+        w, v = array_module(A).linalg.eigh(A, UPLO=UPLO)
+        return w, v
+
+    def backward(ctx, gL, gV):
+        L, V = ctx.output(0), ctx.output(1)
+        if gV is None:
+            n = gL._data.shape[-1]
+            return Matmul.apply(V * reshape(gL, gL._data.shape[:-1] + (1, n)), _mT(V))
+        n = L._data.shape[-1]
+        t = Matmul.apply(_mT(V), gV)
+        t = (t - _mT(t)) * 0.5
+        E = reshape(L, L._data.shape[:-1] + (1, n)) - reshape(L, L._data.shape[:-1] + (n, 1))
+        E = E + _eye_like(L, n)
+        gA = t / E
+        if gL is not None:
+            gA = gA + _diag_embed_last(gL)
+        return Matmul.apply(V, Matmul.apply(gA, _mT(V)))
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+@linalg_fn("eigh")
+def eigh(A, UPLO="L", *, out=None):
+    """Eigen-decomposition of a symmetric matrix (only the ``UPLO`` triangle is read)."""
+    _check_uplo(UPLO)
+    _check_matrix(A, "linalg.eigh")
+    w, v = Eigh.apply(A, UPLO=UPLO)
+    return _EighResult(w, v)
+
+
+@linalg_fn("eigvalsh")
+def eigvalsh(A, UPLO="L", *, out=None):
+    _check_uplo(UPLO)
+    _check_matrix(A, "linalg.eigvalsh")
+    return _maybe_out(Eigh.apply(A, UPLO=UPLO)[0], out)
+
+
+# ---------------------------------------------------------------------------------------------- pinv / rank
+def _rtol_default(A, atol, rtol):
+    m, n = A._data.shape[-2:]
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and (not isinstance(atol, (int, float)) or atol > 0)) else \
+            float(np.finfo(A._data.dtype).eps) * max(m, n)
+    return 0.0 if atol is None else atol, rtol
+
+
+def _tol_array(v, like):
+    if isinstance(v, Tensor):
+        return v._data[..., None]
+    return v
+
+
+class Pinv(Op):
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, A, atol, rtol, hermitian):
+        xp = array_module(A)
+        u, s, vh = xp.linalg.svd(A, full_matrices=False)
+        if s.shape[-1] == 0:
+            return xp.zeros(A.shape[:-2] + (A.shape[-1], A.shape[-2]), dtype=A.dtype)
+        smax = s.max(axis=-1, keepdims=True)
+        cutoff = xp.maximum(atol, rtol * smax)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sinv = xp.where(s > cutoff, 1 / s, 0).astype(A.dtype)
+        return (xp.swapaxes(vh, -1, -2) * sinv[..., None, :]) @ xp.swapaxes(u, -1, -2)
+
+    def backward(ctx, gP):
+        A, = ctx.inputs
+        P = ctx.output()
+        PT = _mT(P)
+        gPT = _mT(gP)
+        # gA = -P^T gP P^T + (I - A P) gP^T P P^T + P^T P gP^T (I - P A)
+        t1 = -Matmul.apply(Matmul.apply(PT, gP), PT)
+        PPT = Matmul.apply(P, PT)
+        X = Matmul.apply(gPT, PPT)                   # gP^T P P^T        (m x n)
+        t2 = X - Matmul.apply(A, Matmul.apply(P, X))
+        PTP = Matmul.apply(PT, P)
+        Y = Matmul.apply(PTP, gPT)                   # P^T P gP^T        (m x n)
+        t3 = Y - Matmul.apply(Matmul.apply(Y, P), A)
+        return t1 + t2 + t3
+
+
+@linalg_fn("pinv")
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Moore-Penrose pseudo-inverse through the SVD: singular values under ``max(atol, rtol * s_max)`` are dropped
+    (default ``rtol = eps * max(m, n)``, as in PyTorch)."""
+    check_tensor(A, "pinv")
+    if A._data.ndim < 2 or A._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.pinv({_sc(A)}{{{list(A._data.shape)}}}): expected a tensor with 2 or more "
+                           "dimensions of float, double, cfloat or cdouble types")
+    atol, rtol = _rtol_default(A, atol, rtol)
+    return _maybe_out(Pinv.apply(A, atol=_tol_array(atol, A), rtol=_tol_array(rtol, A), hermitian=hermitian), out)
+
+
+@export("pinverse")
+def pinverse(input, rcond=1e-15):
+    return pinv(input, rtol=rcond)
+
+
+class _NoGrad(Op):
+    differentiable = False
+    save_inputs = ()
+
+    def forward(ctx, *arrays, fn):
+        return fn(*arrays)
+
+
+@linalg_fn("matrix_rank")
+def matrix_rank(A, tol=None, *, atol=None, rtol=None, hermitian=False, out=None):
+    check_tensor(A, "matrix_rank")
+    if A._data.dtype.kind != "f":
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_rank: The input tensor A must have at least 2 dimensions.")
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    atol, rtol = _rtol_default(A, atol, rtol)
+    atol, rtol = _tol_array(atol, A), _tol_array(rtol, A)
+
+    def rank(a):
+        xp = array_module(a)
+        if a.shape[-1] == 0 or a.shape[-2] == 0:
+            return xp.zeros(a.shape[:-2], dtype=np.int64)
+        s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
+        smax = s.max(axis=-1, keepdims=True)
+        return (s > xp.maximum(atol, rtol * smax)).sum(axis=-1).astype(np.int64)
+    return _maybe_out(_NoGrad.apply(A, fn=rank), out)
+
+
+class _Identity(Op):
+    """Identity matrices of ``A``'s shape; differentiable with a zero gradient (PyTorch's ``A ** 0``)."""
+    save_inputs = ()
+
+    def forward(ctx, A):
+        xp = array_module(A)
+        return xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape).copy()
+
+    def backward(ctx, g):
+        return g * 0
+
+
+@linalg_fn("matrix_power")
+def matrix_power(A, n, *, out=None):
+    """``A`` to the integer power ``n`` by repeated squaring (``n < 0``: the inverse's power)."""
+    check_tensor(A, "matrix_power")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    r, c = A._data.shape[-2:]
+    if r != c:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are {r} by {c} "
+                           "matrices")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if n == 0:
+        return _maybe_out(_Identity.apply(A), out)
+    if n < 0:
+        A = inv(A)
+        n = -n
+    result = None
+    base = A
+    while n:
+        if n & 1:
+            result = base if result is None else Matmul.apply(result, base)
+        n >>= 1
+        if n:
+            base = Matmul.apply(base, base)
+    if result is A:
+        result = result * 1
+    return _maybe_out(result, out)
+
+
+export("matrix_power")(matrix_power)
+
+
+@linalg_fn("lstsq")
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least squares ``min ||A X - B||`` through the pseudo-inverse (PyTorch's gradient is that of ``pinv(A) B``).
+    ``rank`` is returned (as the default CPU driver 'gelsy' does); ``singular_values`` is empty; ``residuals`` are
+    given when m > n and every matrix has full rank."""
+    _check_matrix(A, "linalg.lstsq", square=False)
+    check_tensor(B, "lstsq")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+                           f"dtype {_sc(A)} and other's dtype {_sc(B)}")
+    if driver is not None and driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    vector = B._data.ndim == A._data.ndim - 1
+    Bm = reshape(B, B._data.shape + (1,)) if vector else B
+    m, n = A._data.shape[-2:]
+    if Bm._data.shape[-2] != m:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
+    X = Matmul.apply(pinv(A, rtol=rtol), Bm)
+    rank = matrix_rank(A, rtol=rtol)
+    xp = array_module(A._data)
+    if m > n and bool((rank._data == n).all()):
+        res = _sum((Matmul.apply(A, X) - Bm) ** 2, -2)
+    else:
+        res = Tensor._make(xp.empty((0,), dtype=A._data.dtype))
+    sv = Tensor._make(xp.empty((0,), dtype=A._data.dtype))
+    if vector:
+        X = reshape(X, X._data.shape[:-1])
+        if res._data.size:
+            res = reshape(res, res._data.shape[:-1])
+    return _LstsqResult(X, res, rank, sv)
+
+
+# ---------------------------------------------------------------------------------------------- norms
+class VectorNorm(Op):
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, ord, dims, keepdim):
+        ctx.ord, ctx.dims, ctx.keepdim = ord, dims, keepdim
+        xp = array_module(x)
+        a = xp.abs(x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if ord == 2:
+                r = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+            elif ord == 1:
+                r = a.sum(axis=dims, keepdims=keepdim)
+            elif ord == math.inf:
+                r = a.max(axis=dims, keepdims=keepdim) if a.size else a.sum(axis=dims, keepdims=keepdim)
+            elif ord == -math.inf:
+                r = a.min(axis=dims, keepdims=keepdim) if a.size else a.sum(axis=dims, keepdims=keepdim)
+            elif ord == 0:
+                r = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
+            else:
+                r = ((a ** ord).sum(axis=dims, keepdims=keepdim)) ** (1.0 / ord)
+        return xp.asarray(r, dtype=x.dtype)
+
+    def backward(ctx, g):
+        from .elementwise import sign, abs as _abs
+        x, = ctx.inputs
+        p = ctx.ord
+        norm = ctx.output()
+        if not ctx.keepdim and ctx.dims:
+            kept = tuple(1 if i in ctx.dims else s for i, s in enumerate(x._data.shape))
+            norm = reshape(norm, kept)
+            g = reshape(g, kept)
+        if p == 0:
+            return x * 0
+        if p == 1:
+            return sign(x) * g
+        zero = norm == 0
+        if p == 2:
+            return g * where(zero, x * 0, x / norm)
+        if math.isinf(p):
+            mask = (_abs(x) == norm).to(x.dtype)
+            return sign(x) * ((g / _sum(mask, ctx.dims, keepdim=True)) * mask)
+        if p < 1:
+            scaled = where(x == 0, x * 0, sign(x) * _abs(x) ** (p - 1))
+            return scaled * g * norm ** (1 - p)
+        if p < 2:
+            scaled = sign(x) * _abs(x) ** (p - 1)
+        else:
+            scaled = x * _abs(x) ** (p - 2)
+        scale = where(zero, g * 0, g / norm ** (p - 1))
+        return scaled * scale
+
+
+def _norm_dtype(x, dtype, op):
+    check_tensor(x, op.split(".")[-1])
+    if dtype is not None:
+        dt = to_dtype(dtype)
+        if x._data.dtype.kind == "f" and dt.np.kind == "f" and dt.itemsize < x._data.itemsize:
+            raise RuntimeError(f"{op}: the dtype of the input ({_sc(x)}) should be convertible without narrowing to "
+                               f"the specified dtype ({_SCALAR[dt.name]})")
+        if x._data.dtype.kind == "f":
+            x = x.to(dt)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_sc(x)}")
+    return x
+
+
+def _dims_tuple(dim):
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return (int(dim),)
+    return tuple(dim)
+
+
+@linalg_fn("vector_norm")
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """``(sum |x|^ord)^(1/ord)`` over ``dim`` (all dims by default); ord may be inf, -inf or 0."""
+    if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+    x = _norm_dtype(x, dtype, "linalg.vector_norm")
+    dim = _dims_tuple(dim)
+    nd = x._data.ndim
+    dims = wrap_dims(dim, nd, "linalg.vector_norm") if dim is not None and dim != () else tuple(range(nd))
+    ord = float(ord)
+    if ord < 0 or math.isinf(ord):
+        if any(x._data.shape[d] == 0 for d in dims) or (x._data.size == 0 and not dims):
+            which = "inf" if ord == math.inf else "-inf" if ord == -math.inf else "negative"
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {which} norm on an empty tensor because the "
+                               "operation does not have an identity")
+    if ord == int(ord) if not math.isinf(ord) else False:
+        ord = int(ord)
+    return _maybe_out(VectorNorm.apply(x, ord=ord, dims=dims, keepdim=bool(keepdim)), out)
+
+
+def _squeeze_dims(x, dims):
+    shape = tuple(s for i, s in enumerate(x._data.shape) if i not in dims)
+    return reshape(x, shape)
+
+
+@linalg_fn("matrix_norm")
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """Frobenius, nuclear, spectral (2/-2), max-column-sum (1/-1) and max-row-sum (inf/-inf) matrix norms."""
+    check_tensor(A, "matrix_norm")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    A = _norm_dtype(A, dtype, "linalg.matrix_norm")
+    if isinstance(dim, (int, np.integer)) or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim if isinstance(dim, int) else ' '.join(map(str, dim))}")
+    nd = A._data.ndim
+    d0, d1 = wrap_dim(dim[0], nd), wrap_dim(dim[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    valid = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+    if ord not in valid or isinstance(ord, bool):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if ord == "fro":
+        return _maybe_out(vector_norm(A, 2, (d0, d1), keepdim), out)
+    if ord in ("nuc", 2, -2):
+        rest = [i for i in range(nd) if i not in (d0, d1)]
+        M = _perm(A, rest + [d0, d1])
+        s = svdvals(M)
+        r = vector_norm(s, {"nuc": 1, 2: math.inf, -2: -math.inf}[ord], -1)
+        if keepdim:
+            shape = list(r._data.shape)
+            for d in sorted((d0, d1)):
+                shape.insert(d, 1)
+            r = reshape(r, tuple(shape))
+        return _maybe_out(r, out)
+    inner_dim, outer_dim = (d0, d1) if abs(ord) == 1 else (d1, d0)
+    big = math.inf if ord > 0 else -math.inf
+    s = vector_norm(A, 1, inner_dim, keepdim=True)
+    r = vector_norm(s, big, outer_dim, keepdim=True)
+    if not keepdim:
+        r = _squeeze_dims(r, (d0, d1))
+    return _maybe_out(r, out)
+
+
+@linalg_fn("norm")
+def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
+    """``linalg.norm``: a vector norm for one dim (or a flattened input), a matrix norm for two dims."""
+    check_tensor(A, "norm")
+    if dim is not None:
+        dim = _dims_tuple(dim)
+        if len(dim) == 1:
+            if isinstance(ord, str):
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim[0]}")
+            return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
+    nd = A._data.ndim
+    if nd not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {nd}D.")
+    if nd == 1:
+        if isinstance(ord, str):
+            raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        return vector_norm(A, ord, None, keepdim, dtype=dtype, out=out)
+    return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
+
+
+@export("norm")
+def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """``torch.norm`` (the older interface): ``p`` a number is a vector norm over ``dim`` (all dims by default),
+    'fro' the 2-norm, 'nuc' the nuclear norm."""
+    check_tensor(input, "norm")
+    d = _dims_tuple(dim)
+    if isinstance(p, str):
+        if p == "fro" and (d is None or len(d) <= 2):
+            return vector_norm(input, 2, d, keepdim, dtype=dtype, out=out)
+        if d is None:
+            d = tuple(range(input._data.ndim))
+        return matrix_norm(input, p, d, keepdim, dtype=dtype, out=out)
+    return vector_norm(input, 2.0 if p is None else p, d, keepdim, dtype=dtype, out=out)
+
+
+@linalg_fn("vecdot")
+def vecdot(x, y, *, dim=-1, out=None):
+    """``sum(x * y, dim)`` (no conjugation for real dtypes)."""
+    check_tensor(x, "vecdot")
+    check_tensor(y, "vecdot")
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {_sc(x)} "
+                           f"and y of type {_sc(y)} instead")
+    return _maybe_out(_sum(x * y, dim), out)
+
+
+@linalg_fn("diagonal")
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    if offset != 0:
+        raise NotImplementedError("ember.linalg.diagonal: only offset=0 is implemented")
+    nd = A._data.ndim
+    return _Diagonal.apply(A, d1=wrap_dim(dim1, nd), d2=wrap_dim(dim2, nd))
+
+
