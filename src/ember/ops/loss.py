@@ -55,11 +55,11 @@ def _apply_reduction(loss, reduction):
     return loss
 
 
-def _size_warning(input, target):
+def _size_warning(input, target, stacklevel=3):
     if target._data.shape != input._data.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", UserWarning, stacklevel=3)
+                      "same size.", UserWarning, stacklevel=stacklevel)
 
 
 def _torch_size(shape):
@@ -79,17 +79,18 @@ def _weighted(loss, weight, reduction, input, mean_by_weight=True):
     return loss.sum() / weight.sum() if mean_by_weight else loss.mean()
 
 
-def _check_pair(input, target, op):
+def _check_pair(input, target, op, warn=False):
     check_tensor(input, op)
     check_tensor(target, op, "target")
+    if warn:
+        _size_warning(input, target, 4)
     broadcast_shape(input._data.shape, target._data.shape)
 
 
 # ============================================================================================ regression losses
 @functional("mse_loss")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    _check_pair(input, target, "mse_loss")
-    _size_warning(input, target)
+    _check_pair(input, target, "mse_loss", warn=True)
     reduction = _reduction(reduction, size_average, reduce)
     d = input - target
     return _weighted(d * d, weight, reduction, input)
@@ -97,8 +98,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 @functional("l1_loss")
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    _check_pair(input, target, "l1_loss")
-    _size_warning(input, target)
+    _check_pair(input, target, "l1_loss", warn=True)
     reduction = _reduction(reduction, size_average, reduce)
     return _weighted(_abs(input - target), weight, reduction, input)
 
@@ -112,8 +112,7 @@ def _smooth(d, beta, scale):
 
 @functional("smooth_l1_loss")
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    _check_pair(input, target, "smooth_l1_loss")
-    _size_warning(input, target)
+    _check_pair(input, target, "smooth_l1_loss", warn=True)
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -122,8 +121,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 @functional("huber_loss")
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    _check_pair(input, target, "huber_loss")
-    _size_warning(input, target)
+    _check_pair(input, target, "huber_loss", warn=True)
     reduction = _reduction(reduction)
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta.")
@@ -254,20 +252,29 @@ class CrossEntropy(Op):
 
     def forward(ctx, x, tc, wt, reduction):
         xp = array_module(x)
-        M = x.shape[0]
+        M, C = x.shape
         ctx.tc, ctx.wt, ctx.reduction = tc, wt, reduction
         if x.size == 0:
             ctx.e = ctx.s = None
             losses = xp.zeros((M,), dtype=x.dtype)
         else:
             m = x.max(axis=1, keepdims=True)
-            with np.errstate(invalid="ignore", over="ignore"):
-                z = x - xp.where(xp.isfinite(m), m, 0)
-                e = xp.exp(z)
-                s = e.sum(axis=1, keepdims=True)
-                lse = xp.log(s)
+            lim = 80.0 if x.dtype == np.float32 else 700.0
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                if C and bool((m.max() < lim) & (m.min() > -lim)):
+                    # every row's max is in exp's safe range: exp(x) directly (saves the x - max pass)
+                    e = xp.exp(x)
+                    s = e @ xp.ones((C, 1), dtype=x.dtype)   # row sums as a GEMV (BLAS)
+                    lse = xp.log(s)
+                    picked = x[xp.arange(M), tc]
+                else:
+                    z = x - xp.where(xp.isfinite(m), m, 0)
+                    e = xp.exp(z)
+                    s = e.sum(axis=1, keepdims=True)
+                    lse = xp.log(s)
+                    picked = z[xp.arange(M), tc]
             ctx.e, ctx.s = e, s
-            losses = (lse[:, 0] - z[xp.arange(M), tc]) * wt
+            losses = (lse[:, 0] - picked) * wt
         if reduction == "none":
             ctx.denom = None
             return losses
@@ -296,9 +303,8 @@ class CrossEntropyBackward(Op):
         if x.size == 0:
             return xp.zeros_like(x)
         with np.errstate(invalid="ignore", divide="ignore"):
-            p = e / s
             c = (g * cw).astype(x.dtype, copy=False)
-            p *= c[:, None]
+            p = e * (c[:, None] / s)
             p[xp.arange(x.shape[0]), tc] -= c
         return p
 
