@@ -65,8 +65,9 @@ def nonleaf(m, *xs):
 
 class Case:
     def __init__(self, ctor, *inputs, call=None, dtypes=(F32, F64), id=None, tol=None, perturb=True,
-                 no_grad=()):
-        self.no_grad = no_grad     # indices of float inputs that must not require grad (targets torch refuses)
+                 no_grad=(), tol_f64=None):
+        self.no_grad = no_grad
+        self.tol_f64 = tol_f64     # indices of float inputs that must not require grad (targets torch refuses)
         self.ctor = ctor           # a string evaluated with nn = lib.nn, lib = torch / ember
         self.inputs = inputs
         self.call = call
@@ -185,7 +186,8 @@ CASES = [
     Case("nn.Softsign()", randn(3, 4)),
     Case("nn.Hardtanh()", uniform(-2, 2, 3, 4)),
     Case("nn.Hardtanh(-0.5, 1.5)", uniform(-2, 2, 3, 4)),
-    Case("nn.Hardsigmoid()", uniform(-4, 4, 3, 4)),
+    # PyTorch's vectorised float64 hardsigmoid backward multiplies by float32(1/6): 3e-8 relative off
+    Case("nn.Hardsigmoid()", uniform(-4, 4, 3, 4), tol_f64=dict(atol=1e-10, rtol=1e-7)),
     Case("nn.Hardswish()", uniform(-4, 4, 3, 4)),
     Case("nn.LogSigmoid()", randn(3, 4)),
     Case("nn.Tanhshrink()", randn(3, 4)),
@@ -380,7 +382,8 @@ def test_layer_matches_torch(case, dt):
         em.train(mode)
         tm.zero_grad()
         em.zero_grad()
-        run_pair(tm, em, arrays, rng, dt, case.call, case.tol, case.no_grad)
+        tol = case.tol_f64 if dt is F64 and case.tol_f64 else case.tol
+        run_pair(tm, em, arrays, rng, dt, case.call, tol, case.no_grad)
     # buffers (running statistics) moved the same way
     for (n, tb), (_, eb) in zip(tm.named_buffers(), em.named_buffers()):
         assert same_dtype(eb, tb), n
