@@ -462,6 +462,7 @@ def tensordot(a, b, dims=2, out=None):
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
         if dims > na or dims > nb:
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        raw_a, raw_b = list(range(-dims, 0)), list(range(dims))
         da, db = list(range(na - dims, na)), list(range(dims))
     else:
         if len(dims) != 2:
@@ -472,6 +473,7 @@ def tensordot(a, b, dims=2, out=None):
         if isinstance(db, (int, np.integer)):
             raise TypeError(f"tensordot(): argument 'dims_other' (position 4) must be tuple of ints, not int")
         da, db = list(da), list(db)
+        raw_a, raw_b = da, db
         if len(da) != len(db):
             raise RuntimeError("both dimension lists should have same length")
         da = [wrap_dim(d, na, "tensordot") for d in da]
@@ -479,10 +481,10 @@ def tensordot(a, b, dims=2, out=None):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError("both inputs should have same dtype")
     sa, sb = a._data.shape, b._data.shape
-    for x, y in zip(da, db):
+    for x, y, rx, ry in zip(da, db, raw_a, raw_b):
         if sa[x] != sb[y] and sa[x] != 1 and sb[y] != 1:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa[x]} in dim {x} and "
-                               f"second has size {sb[y]} in dim {y}")
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa[x]} in dim {rx} and "
+                               f"second has size {sb[y]} in dim {ry}")
     _no_bool(a, "addmm_impl_cpu_")
     # size-1 contracted dims broadcast against the other side (as in PyTorch)
     for x, y in zip(da, db):
@@ -754,7 +756,7 @@ def einsum(*args):
                 sizes[c] = s
             elif s != prev and s != 1:
                 if c.startswith("#"):
-                    k = int(c[1:]) - (ell_nd - (o._data.ndim - len([x for x in labels if not x.startswith("#")])))
+                    k = labels.index(c)
                     raise RuntimeError(f"einsum(): dimension {k} covered by ellipsis in operand {j}has size {s} "
                                        f"which does not broadcast with previously seen ellipsis with size {prev} "
                                        "for the respective dimension")
