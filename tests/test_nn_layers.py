@@ -714,3 +714,28 @@ def test_instance_norm_num_features_mismatch_warns_without_affine():
             ember.nn.InstanceNorm1d(3)(ember.randn(2, 4, 5))
         except AttributeError as ex:
             _skip_if_functional_missing(ex)
+
+
+def test_softmax_without_dim_warns_like_torch():
+    for lib in (torch, ember):
+        with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+            y = lib.nn.Softmax()(lib.ones(2, 3))
+        assert tuple(y.shape) == (2, 3)
+
+
+def test_inplace_activation_on_a_leaf_raises_like_torch():
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            lib.nn.ReLU(inplace=True)(lib.ones(2, requires_grad=True))
+
+
+def test_layers_deepcopy_and_pickle():
+    import copy
+    import pickle
+    m = ember.nn.Sequential(ember.nn.Conv2d(2, 3, 3), ember.nn.BatchNorm2d(3), ember.nn.ReLU())
+    for m2 in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert repr(m2) == repr(m)
+        for (n, a), (_, b) in zip(m.state_dict().items(), m2.state_dict().items()):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    lazy = copy.deepcopy(ember.nn.LazyLinear(3))
+    assert tuple(lazy(ember.ones(2, 4)).shape) == (2, 3) and type(lazy) is ember.nn.Linear
