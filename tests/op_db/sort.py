@@ -104,21 +104,21 @@ OPS = [
     OpInfo("unique_consecutive_dim", lambda lib, x: lib.unique_consecutive(x, dim=0, return_counts=True),
            kind="custom", samples=lambda r, d: _consec(r, d)[1:], grad=False, max_examples=1),
     OpInfo("searchsorted", lambda lib, s, v: lib.searchsorted(s, v), kind="custom", samples=_search, grad=False,
-           noncontiguous=False)  # torch warns on non-contiguous values,
+           noncontiguous=False),  # torch warns on non-contiguous values
     OpInfo("searchsorted_right", lambda lib, s, v: lib.searchsorted(s, v, right=True, out_int32=True),
            kind="custom", samples=_search, grad=False,
-           noncontiguous=False)  # torch warns on non-contiguous values,
+           noncontiguous=False),  # torch warns on non-contiguous values
     OpInfo("searchsorted_side_sorter",
            lambda lib, s, v: lib.searchsorted(s.flip(-1), v, side="right",
                                               sorter=lib.arange(s.shape[-1] - 1, -1, -1).expand(s.shape)),
            kind="custom", samples=_search, grad=False,
-           noncontiguous=False)  # torch warns on non-contiguous values,
+           noncontiguous=False),  # torch warns on non-contiguous values
     OpInfo("bucketize", lambda lib, s, v: lib.bucketize(v, s.reshape(-1).sort().values), kind="custom",
            samples=_search, grad=False,
-           noncontiguous=False)  # torch warns on non-contiguous values,
+           noncontiguous=False),  # torch warns on non-contiguous values
     OpInfo("bucketize_right", lambda lib, s, v: lib.bucketize(v, s.reshape(-1).sort().values, right=True),
            kind="custom", samples=_search, grad=False,
-           noncontiguous=False)  # torch warns on non-contiguous values,
+           noncontiguous=False),  # torch warns on non-contiguous values
     _op("histc", lambda lib, x, **k: lib.histc(x, **k),
         [((50,), dict(bins=7)), ((4, 5), dict(bins=4, min=-1, max=1)), ((30,), {}), ((0,), dict(bins=3))],
         grad=False),
