@@ -110,7 +110,7 @@ OPS = [
            noncontiguous=False),  # torch warns on non-contiguous values
     OpInfo("searchsorted_side_sorter",
            lambda lib, s, v: lib.searchsorted(s.flip(-1), v, side="right",
-                                              sorter=lib.arange(s.shape[-1] - 1, -1, -1).expand(s.shape)),
+                                              sorter=lib.arange(s.shape[-1] - 1, -1, -1).expand(s.shape).contiguous()),
            kind="custom", samples=_search, grad=False,
            noncontiguous=False),  # torch warns on non-contiguous values
     OpInfo("bucketize", lambda lib, s, v: lib.bucketize(v, s.reshape(-1).sort().values), kind="custom",
