@@ -311,12 +311,8 @@ def _add_scaled(input, prod, beta, alpha, shape):
         raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the existing size "
                            f"({input._data.shape[-1]}) at non-singleton dimension {len(shape) - 1}.  Target "
                            f"sizes: {list(shape)}.  Tensor sizes: {list(input._data.shape)}") from None
-    if input._data.dtype.kind != "f":
-        alpha = int(alpha) if isinstance(alpha, float) and alpha == int(alpha) else alpha
-        beta = int(beta) if isinstance(beta, float) and beta == int(beta) else beta
-        if isinstance(alpha, float) or isinstance(beta, float):
-            raise RuntimeError("For integral input tensors, argument alpha/beta must not be a floating point "
-                               "number.")
+    if input._data.dtype.kind != "f":  # integer tensors: PyTorch truncates the scalars
+        alpha, beta = int(alpha), int(beta)
     p = _scaled(prod, alpha)
     if beta == 0:
         return p
@@ -1086,7 +1082,8 @@ class Det(Op):
         d = ctx.output()
         if A._data.shape[-1] == 0:
             return A * 0
-        if bool((d._data == 0).any()) or not bool(np.all(np.isfinite(d._data))):
+        xp = array_module(d._data)
+        if bool((d._data == 0).any()) or not bool(xp.isfinite(d._data).all()):
             return _unsq2(g) * _cofactor_T(A)
         try:
             Ai = Inv.apply(A)
@@ -1615,8 +1612,8 @@ export("matrix_power")(matrix_power)
 @linalg_fn("lstsq")
 def lstsq(A, B, rcond=None, *, driver=None):
     """Least squares ``min ||A X - B||`` through the pseudo-inverse (PyTorch's gradient is that of ``pinv(A) B``).
-    ``rank`` is returned (as the default CPU driver 'gelsy' does); ``singular_values`` is empty; ``residuals`` are
-    given when m > n and every matrix has full rank."""
+    The other outputs follow the driver as in PyTorch: 'gelsy' (default) gives ``rank``; 'gels' the ``residuals``;
+    'gelsd'/'gelss' all of rank, residuals and singular values (residuals only for m > n and full rank)."""
     _check_matrix(A, "linalg.lstsq", square=False)
     check_tensor(B, "lstsq")
     if A._data.dtype != B._data.dtype:
@@ -1631,13 +1628,16 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
     X = Matmul.apply(pinv(A, rtol=rtol), Bm)
-    rank = matrix_rank(A, rtol=rtol)
+    driver = driver or "gelsy"
     xp = array_module(A._data)
-    if m > n and bool((rank._data == n).all()):
-        res = _sum((Matmul.apply(A, X) - Bm) ** 2, -2)
+    empty = Tensor._make(xp.empty((0,), dtype=A._data.dtype))
+    rank = Tensor._make(xp.empty((0,), dtype=np.int64)) if driver == "gels" else matrix_rank(A, rtol=rtol)
+    full_rank = driver == "gels" or bool((rank._data == n).all())
+    if m > n and driver != "gelsy" and full_rank:
+        res = _sum((Matmul.apply(A, X) - Bm) ** 2, -2).detach()
     else:
-        res = Tensor._make(xp.empty((0,), dtype=A._data.dtype))
-    sv = Tensor._make(xp.empty((0,), dtype=A._data.dtype))
+        res = empty
+    sv = svdvals(A).detach() if driver in ("gelsd", "gelss") else empty
     if vector:
         X = reshape(X, X._data.shape[:-1])
         if res._data.size:
