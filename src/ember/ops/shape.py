@@ -91,14 +91,55 @@ class Reshape(Op):
         return g.reshape(ctx.in_shape)
 
 
+class ReshapeCopy(Reshape):
+    """A reshape that had to copy (a non-contiguous input): the result does not share the version counter."""
+    view = False
+    op_name = "reshape"
+
+
+def _fast_shape(shape, numel):
+    """The target shape when it is given as plain ints (at most one -1) that fit ``numel``; else None."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    n = 1
+    neg = -1
+    for i, v in enumerate(shape):
+        if type(v) is not int:
+            return None
+        if v < 0:
+            if v != -1 or neg >= 0:
+                return None
+            neg = i
+        else:
+            n *= v
+    if neg >= 0:
+        if n == 0 or numel % n:
+            return None
+        shape = tuple(shape)
+        return shape[:neg] + (numel // n,) + shape[neg + 1:]
+    return tuple(shape) if n == numel else None
+
+
+def _reshape_to(input, shape):
+    """Reshape to a checked ``shape``: a view where the strides allow it (as PyTorch), else a copy."""
+    a = input._data
+    if not a.flags.c_contiguous and a.size > 1:
+        try:
+            a.view().shape = shape
+        except AttributeError:
+            return ReshapeCopy.apply(input, shape=shape, must_view=False)
+    return Reshape.apply(input, shape=shape, must_view=False)
+
+
 @export("reshape")
 def reshape(input, *shape):
-    check_tensor(input, "reshape")
-    shape = _infer_shape(_shape_arg(shape), input._data.size, "reshape")
-    if shape == input._data.shape:
-        return Reshape.apply(input, shape=shape, must_view=False) if input._requires_grad else \
-            _alias(input)
-    return Reshape.apply(input, shape=shape, must_view=False)
+    if not isinstance(input, Tensor):
+        check_tensor(input, "reshape")
+    a = input._data
+    shape = _fast_shape(shape, a.size) or _infer_shape(_shape_arg(shape), a.size, "reshape")
+    if shape == a.shape and not input._requires_grad:
+        return _alias(input)
+    return _reshape_to(input, shape)
 
 
 def _alias(x):
@@ -117,7 +158,7 @@ def view(self, *shape):
         if dt.itemsize != self._data.itemsize:
             raise RuntimeError("view(dtype) with a different element size is not supported")
         return Tensor._make(self._data.view(dt.np))
-    shape = _infer_shape(_shape_arg(shape), self._data.size, "view")
+    shape = _fast_shape(shape, self._data.size) or _infer_shape(_shape_arg(shape), self._data.size, "view")
     return Reshape.apply(self, shape=shape, must_view=True)
 
 
@@ -341,7 +382,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     n = 1
     for k in s[a:b + 1]:
         n *= k
-    return Reshape.apply(input, shape=s[:a] + (n,) + s[b + 1:], must_view=False)
+    return _reshape_to(input, s[:a] + (n,) + s[b + 1:])
 
 
 @export("unflatten")
@@ -357,7 +398,7 @@ def unflatten(input, dim, sizes):
     except RuntimeError:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
                            f"({s[d]}) in the input tensor") from None
-    return Reshape.apply(input, shape=s[:d] + sizes + s[d + 1:], must_view=False)
+    return _reshape_to(input, s[:d] + sizes + s[d + 1:])
 
 
 def _inplace_view(self, fn, *args, **kwargs):
