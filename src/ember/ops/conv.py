@@ -220,8 +220,14 @@ class ConvWeightGrad(Op):
         K = w_shape[2:]
         if col is None:
             col = _im2col(x, K, geom, g.shape[2:])
-        gw = _matmul(_grad_rows(g, G), col.transpose(0, 2, 1))
-        return gw.reshape(w_shape)
+        # (CgK, NL) @ (NL, Og): the long dim as the GEMM's inner dim is OpenBLAS's fast case (about 2x faster
+        # than (Og, NL) @ (NL, CgK) here), worth the small transposing copy of g
+        N, O = g.shape[:2]
+        L = math.prod(g.shape[2:])
+        xp = array_module(g)
+        gcols = xp.ascontiguousarray(g.reshape(N, G, O // G, L).transpose(1, 0, 3, 2)).reshape(G, N * L, O // G)
+        gw = _matmul(col, gcols)                                   # (G, CgK, Og)
+        return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
 
     def backward(ctx, ggw):
         x, g = ctx.inputs
