@@ -568,8 +568,7 @@ def aminmax(input, *, dim=None, keepdim=False):
         dims = (wrap_dim(dim, input._data.ndim, "aminmax"),) if input._data.ndim else ()
         for d in dims:
             if input._data.shape[d] == 0:
-                raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
-                                   "has no identity.")
+                raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
     keep = bool(keepdim)
     lo = Extremum.apply(input, fn=_np_amin, dims=dims, keepdim=keep, nan_aware=False)
     hi = Extremum.apply(input, fn=_np_amax, dims=dims, keepdim=keep, nan_aware=False)
