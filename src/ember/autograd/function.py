@@ -333,8 +333,8 @@ class BackwardCFunction(Node, FunctionCtx):
         for arg, g in zip(self._all_args, r):
             if isinstance(arg, Tensor):
                 if g is not None and not isinstance(g, Tensor):
-                    raise TypeError(f"function {self.name()} returned a gradient of type {type(g).__name__}, "
-                                    "expected a Tensor or None")
+                    raise RuntimeError(f"expected Variable or None (got {type(g).__name__}) as the gradient "
+                                       f"returned by {self.name()}")
                 out.append(g)
         assert len(out) == n
         return tuple(out)
@@ -424,6 +424,8 @@ class Function:
                 wrapped.append(o)
                 continue
             if id(o) in dirty:  # modified in place: the input object itself now carries this node
+                if o.grad_fn is None and o._requires_grad:
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
                 t = o
                 t._version[0] += 1
             else:

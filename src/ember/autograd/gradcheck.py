@@ -50,9 +50,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                              allow_unused=True)
 
     def projected(args):
+        # grad mode stays on: ``func`` may itself differentiate (gradgradcheck's first gradient)
+        os_ = _flat_outputs(func(*args))
         with no_grad():
-            os_ = _flat_outputs(func(*args))
-        return sum(float((o.double() * v.double()).sum()) for o, v in zip(os_, vs))
+            return sum(float((o.detach().double() * v.double()).sum()) for o, v in zip(os_, vs))
 
     for k, i in enumerate(idx):
         x = inputs[i]
@@ -65,8 +66,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             xm = x.detach().double().numpy() - eps * u
             args_p = list(inputs)
             args_m = list(inputs)
-            args_p[i] = Tensor._make(xp).to(x.dtype)
-            args_m[i] = Tensor._make(xm).to(x.dtype)
+            args_p[i] = Tensor._make(xp).to(x.dtype).requires_grad_()
+            args_m[i] = Tensor._make(xm).to(x.dtype).requires_grad_()
             numeric = (projected(args_p) - projected(args_m)) / (2 * eps)
             analytic_dir = float((a * u).sum())
             if not np.isclose(analytic_dir, numeric, atol=atol, rtol=rtol):
