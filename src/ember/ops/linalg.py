@@ -14,12 +14,12 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from .._dtype import to_dtype, get_default_dtype
+from .._dtype import to_dtype
 from ..autograd.function import Op
 from ..backend import array_module
-from ._util import export, method, wrap_dim, wrap_dims, broadcast_shape, check_tensor
-from .elementwise import sum_to, _maybe_out, where, _operands
-from .shape import reshape, permute, transpose, _alias
+from ._util import export, wrap_dim, wrap_dims, broadcast_shape, check_tensor
+from .elementwise import sum_to, _maybe_out, where
+from .shape import reshape, permute, transpose
 from .reduce import sum as _sum
 
 LINALG = {}   # name -> function: ember.linalg.<name>
@@ -467,7 +467,7 @@ def tensordot(a, b, dims=2, out=None):
         if isinstance(da, (int, np.integer)):
             da = [da]
         if isinstance(db, (int, np.integer)):
-            raise TypeError(f"tensordot(): argument 'dims_other' (position 4) must be tuple of ints, not int")
+            raise TypeError("tensordot(): argument 'dims_other' (position 4) must be tuple of ints, not int")
         da, db = list(da), list(db)
         raw_a, raw_b = da, db
         if len(da) != len(db):
@@ -787,7 +787,7 @@ def _einsum_sublist(*args):
                 parts.append("...")
             else:
                 if not 0 <= v < 52:
-                    raise ValueError(f"einsum(): subscript in subscript list is not within the valid range [0, 52)")
+                    raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
                 parts.append(_LETTERS[v])
         return "".join(parts)
     ops, terms = [], []
@@ -838,7 +838,7 @@ def _cross(input, other, dim, default_dim):
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"expected scalar type {_sc(input)} but found {_sc(other)}")
     if input._data.ndim != other._data.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     shape = broadcast_shape(input._data.shape, other._data.shape)
     if dim is None:
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
@@ -1620,12 +1620,12 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
                            f"dtype {_sc(A)} and other's dtype {_sc(B)}")
     if driver is not None and driver not in ("gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vector = B._data.ndim == A._data.ndim - 1
     Bm = reshape(B, B._data.shape + (1,)) if vector else B
     m, n = A._data.shape[-2:]
     if Bm._data.shape[-2] != m:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
     X = Matmul.apply(pinv(A, rtol=rtol), Bm)
     driver = driver or "gelsy"
