@@ -384,8 +384,10 @@ Tensor.__setitem__ = _setitem
 def _indices_key(x, indices, op):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"{op}(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
-    key = tuple(_FULL if i is None else i for i in indices)
-    return _parse(x, key)
+    for j, i in enumerate(indices):
+        if not isinstance(i, Tensor):
+            raise TypeError(f"expected Tensor as element {j} in argument 0, but got {type(i).__name__}")
+    return _parse(x, tuple(indices))
 
 
 @export("index_put")
