@@ -996,14 +996,12 @@ def _lapack_failure(kind, arr):
     except ImportError:  # pragma: no cover - scipy is optional
         return None, None
     for b in range(flat.shape[0]):
-        m = np.array(flat[b], dtype=np.float64)
-        if kind == "potrf":
-            _, info = lapack.dpotrf(m, lower=1)
-        else:
-            _, _, info = lapack.dgetrf(m)
+        m = np.array(flat[b])
+        fn, = lapack.get_lapack_funcs((kind,), (m,))   # the routine of m's own precision, as LAPACK ran it
+        info = fn(m, lower=1)[-1] if kind == "potrf" else fn(m)[-1]
         if info > 0:
             return (b if flat.shape[0] > 1 else None), int(info)
-    return None, None
+    return None, "?"
 
 
 def _batch_prefix(b):
