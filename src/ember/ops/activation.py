@@ -13,9 +13,9 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..backend import array_module
-from ._util import export, functional, method, inplace_of, wrap_dim, check_tensor, FUNCTIONAL
+from ._util import export, functional, inplace_of, wrap_dim, check_tensor, FUNCTIONAL
 from . import elementwise as _ew
-from .elementwise import where, exp, sigmoid, tanh, clamp, sum_to
+from .elementwise import where, exp, sigmoid, tanh, clamp
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)

@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..backend import array_module
 from ._util import export, functional, check_tensor, broadcast_shape
-from .elementwise import where, exp, log, clamp, sum_to, xlogy, maximum, minimum, abs as _abs
+from .elementwise import where, exp, log, clamp, xlogy, minimum, abs as _abs
 from .activation import Softmax, LogSoftmax, Logsigmoid, _log_softmax, _tname
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -124,7 +124,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_pair(input, target, "huber_loss", warn=True)
     reduction = _reduction(reduction)
     if delta <= 0:
-        raise RuntimeError(f"huber_loss does not support non-positive values for delta.")
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = input - target
     loss = _smooth(d, delta, delta)
     return _weighted(loss, weight, reduction, input, mean_by_weight=False)
