@@ -336,3 +336,11 @@ def test_lstm_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+def test_gradgradcheck_lstm_gru():
+    for cls in ("LSTM", "GRU"):
+        ember.manual_seed(0)
+        m = getattr(ember.nn, cls)(2, 2, bidirectional=True, dtype=ember.float64)
+        x = ember.randn(3, 2, 2, dtype=ember.float64, requires_grad=True)
+        assert ember.autograd.gradgradcheck(lambda x: m(x)[0], (x,))
