@@ -1,6 +1,5 @@
 """Error parity for shape and indexing ops: the same bad call raises the same exception type on torch and ember,
 and ember's message carries the gist of PyTorch's (checked by a shared phrase)."""
-import numpy as np
 import pytest
 import torch
 

@@ -1,7 +1,5 @@
 """Shape ops: views (reshape, permute, squeeze, narrow, ...), split/cat/stack families, repeat/tile, flips,
 triangles and diagonals, meshgrid/broadcast_tensors."""
-import numpy as np
-
 from . import OpInfo, Sample, uniform
 
 

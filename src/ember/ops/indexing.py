@@ -22,7 +22,7 @@ from .._config import grad_enabled as _grad_enabled
 from ..autograd.function import Op
 from ..backend import array_module, index_add_at
 from ._util import export, method, inplace_of, wrap_dim, broadcast_shape, scalar_tensor, check_tensor
-from .shape import Slice, SliceBackward, _np_key, reshape, expand
+from .shape import Slice, _np_key, reshape, expand
 from .elementwise import _cast, sum_to, where, _maybe_out
 
 _FULL = slice(None)
@@ -212,7 +212,7 @@ def _parse(x, key):
                 items.append(a)
                 consumed += a.ndim if a.dtype == np.bool_ else 1
         elif tk is str:
-            raise TypeError(f"new(): invalid data type 'str'")
+            raise TypeError("new(): invalid data type 'str'")
         else:
             try:
                 items.append(operator.index(k))
@@ -728,7 +728,7 @@ def _check_mask(mask, op):
         raise TypeError(f"{op}(): argument 'mask' (position 2) must be Tensor, not {type(mask).__name__}")
     if mask._data.dtype != np.bool_:
         if op == "masked_select":
-            raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
         raise RuntimeError(f"{op}_ only supports boolean masks, but got mask with dtype {mask.dtype.name}"
                            if op == "masked_fill" else f"{op}_: expected BoolTensor for mask")
 

@@ -152,12 +152,14 @@ def _alias(x):
 @method("view")
 def view(self, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer, Tensor)):
-        from .elementwise import _cast
         from .._dtype import to_dtype
         dt = to_dtype(shape[0])
         if dt.itemsize != self._data.itemsize:
             raise RuntimeError("view(dtype) with a different element size is not supported")
-        return Tensor._make(self._data.view(dt.np))
+        out = Tensor._make(self._data.view(dt.np))
+        out._version = self._version      # same storage: in-place writes show through both
+        out._base = self if self._base is None else self._base
+        return out
     shape = _fast_shape(shape, self._data.size) or _infer_shape(_shape_arg(shape), self._data.size, "view")
     return Reshape.apply(self, shape=shape, must_view=True)
 
