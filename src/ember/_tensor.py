@@ -36,6 +36,8 @@ class Tensor:
         """``Tensor(data)`` (like ``ember.tensor`` with the default float dtype) or ``Tensor(*sizes)``
         (uninitialised, like ``torch.Tensor(2, 3)``)."""
         from .ops.creation import tensor as _tensor_fn, empty
+        if not args:
+            args = (0,)
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
             t = src if isinstance(src, Tensor) else _tensor_fn(src, dtype=dtype or float32_default(src))
@@ -303,11 +305,16 @@ class Tensor:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -315,7 +322,7 @@ class Tensor:
         return int(self.item())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __hash__(self):
         return id(self)

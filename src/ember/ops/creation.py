@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor
-from .._dtype import get_default_dtype, to_dtype, from_numpy_dtype, int64, bool_, FLOAT
+from .._dtype import get_default_dtype, to_dtype, from_numpy_dtype, promote_types, int64, bool_, FLOAT
 from ..autograd.function import Op
 from .._config import grad_enabled as _grad_enabled
 from ..backend import module_for, device as _device, to_device, CPU, array_module
@@ -29,31 +29,36 @@ def _finish(arr, dtype, device, requires_grad):
 
 
 def _infer_dtype(obj):
-    """PyTorch's dtype inference for Python data: bool < int64 < default float, over nested sequences."""
-    cat = -1
+    """PyTorch's dtype inference for Python data: the promotion of every element's type, where a Python bool,
+    int and float count as bool, int64 and the default float dtype, and NumPy scalars, arrays and tensors as
+    their own dtype (``[1, np.int8(2)]`` is int64, ``[True, np.int8(1)]`` int8, ``[np.int32(3), 2.5]`` float)."""
+    default = get_default_dtype()
+    py = (bool_, int64, default)
+    if type(obj) is float:
+        return default
+    result = None
     stack = [obj]
     while stack:
         o = stack.pop()
-        if isinstance(o, Tensor):
+        if isinstance(o, (list, tuple)):
+            stack.extend(o)
+            continue
+        if isinstance(o, (np.ndarray, np.generic)):   # before float: np.float64 is a float subclass
+            d = from_numpy_dtype(o.dtype)
+        elif isinstance(o, bool):
+            d = bool_
+        elif isinstance(o, int):
+            d = int64
+        elif isinstance(o, float):
+            d = default
+        elif isinstance(o, Tensor):
             d = o.dtype
-            cat = max(cat, d.category)
-            if d.category == FLOAT and d is not get_default_dtype():
-                return d if cat <= FLOAT else d
-        elif isinstance(o, (bool, np.bool_)):
-            cat = max(cat, 0)
-        elif isinstance(o, (int, np.integer)):
-            cat = max(cat, 1)
-        elif isinstance(o, (float, np.floating)):
-            cat = max(cat, 2)
-        elif isinstance(o, np.ndarray):
-            return from_numpy_dtype(o.dtype)
         elif isinstance(o, complex):
             raise TypeError("ember has no complex dtypes")
-        elif isinstance(o, (list, tuple)):
-            stack.extend(o)
         else:
-            raise TypeError(f"Could not infer dtype of {type(o).__name__}")
-    return (bool_, int64, get_default_dtype())[cat] if cat >= 0 else get_default_dtype()
+            raise TypeError(f"new(): invalid data type '{type(o).__name__}'")
+        result = d if result is None else promote_types(result, d)
+    return py[2] if result is None else result
 
 
 def _to_nested(obj):
@@ -65,21 +70,28 @@ def _to_nested(obj):
 
 
 def _check_ragged(obj, depth=0):
-    if isinstance(obj, (list, tuple)):
-        lens = {len(o) if isinstance(o, (list, tuple)) else -1 for o in obj}
-        if len(lens) > 1:
-            raise ValueError(f"expected sequence of length {next(iter(lens))} at dim {depth + 1} (got "
-                             f"{sorted(lens)[-1]})")
+    if isinstance(obj, (list, tuple)) and obj:
+        first = obj[0]
+        seq = isinstance(first, (list, tuple))
+        n = len(first) if seq else None
         for o in obj:
-            _check_ragged(o, depth + 1)
+            if isinstance(o, (list, tuple)) != seq:
+                if seq:
+                    raise TypeError(f"expected a sequence at dim {depth + 1}, got {type(o).__name__}")
+                raise TypeError(f"'{type(o).__name__}' object cannot be interpreted as an integer")
+            if seq and len(o) != n:
+                raise ValueError(f"expected sequence of length {n} at dim {depth + 1} (got {len(o)})")
+        if seq:
+            for o in obj:
+                _check_ragged(o, depth + 1)
 
 
 @export("tensor", method=False)
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested sequence, NumPy array or tensor)."""
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or "
-                      "sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
         src = data.detach()._data
         out = src.astype(to_dtype(dtype).np) if dtype is not None else src.copy()
@@ -210,8 +222,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 @method("new_tensor")
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or "
-                      "sourceTensor.clone().detach().requires_grad_(True), rather than "
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
                       "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
         data = data.detach()._data
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
