@@ -48,6 +48,8 @@ CASES = [
     ("lib.argmax(E)", "Expected reduction dim to be specified"),
     ("lib.argmin(E, 0)", "Expected reduction dim 0 to have non-zero size"),
     ("lib.argmax(A, 5)", "Dimension out of range"),
+    ("lib.argmax(lib.tensor([True, False]))", "does not support bool input"),
+    ("lib.argmin(lib.tensor([True, False]), 0)", "does not support bool input"),
     ("lib.aminmax(E)", "cannot compute aminmax over an empty dimension"),
     ("lib.aminmax(E, dim=0)", "Expected reduction dim 0 to have non-zero size"),
     ("lib.cumsum(A)", "dim"),

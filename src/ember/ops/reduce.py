@@ -578,6 +578,8 @@ def aminmax(input, *, dim=None, keepdim=False):
 def _arg(op, input, dim, keepdim):
     check_tensor(input, op)
     x = input._data
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
     xp = array_module(x)
     f = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
