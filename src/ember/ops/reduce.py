@@ -326,7 +326,7 @@ class Var(Op):
         ctx.dims, ctx.keepdim, ctx.n, ctx.dof, ctx.sqrt = dims, keepdim, n, n - correction, take_sqrt
         with np.errstate(invalid="ignore", divide="ignore"):
             mu = x.sum(axis=dims, keepdims=True) / x.dtype.type(n) if n else \
-                np.full(_kept_shape(x.shape, dims), np.nan, x.dtype)
+                array_module(x).full(_kept_shape(x.shape, dims), np.nan, x.dtype)
             d = x - mu
             v = (d * d).sum(axis=dims, keepdims=keepdim) / x.dtype.type(_bmax(n - correction, 0))
             return np.sqrt(v) if take_sqrt else v
@@ -416,7 +416,7 @@ class Extremum(Op):
         x = ctx.inputs[0]._data
         dims = ctx.dims
         kept = _kept_shape(x.shape, dims)
-        outk = np.asarray(ctx._out).reshape(kept) if not ctx.keepdim else ctx._out
+        outk = array_module(x).asarray(ctx._out).reshape(kept) if not ctx.keepdim else ctx._out
         mask = x == outk
         if ctx.nan_aware and x.dtype.kind == "f":
             mask |= np.isnan(x) & np.isnan(outk)
