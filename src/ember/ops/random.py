@@ -46,8 +46,14 @@ class Generator:
 
     def set_state(self, new_state):
         import json
-        data = new_state._data if isinstance(new_state, Tensor) else np.asarray(new_state, dtype=np.uint8)
-        self._rng.bit_generator.state = json.loads(bytes(data.astype(np.uint8)).decode())
+        if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        try:
+            state = json.loads(bytes(new_state.cpu()._data).decode())
+            self._rng.bit_generator.state = state
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+            raise RuntimeError("Expected either a PhiloxState or a valid ember generator state (a tensor made by "
+                               "get_state())") from None
         return self
 
 
@@ -84,18 +90,30 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 def _float_dtype(dtype, op):
     dt = to_dtype(dtype) if dtype is not None else get_default_dtype()
     if dt.category != FLOAT:
-        raise RuntimeError(f"\"{op}\" not implemented for '{dt.name}'")
+        raise NotImplementedError(f"\"{op}\" not implemented for '{_TORCH_NAMES[dt.name]}'")
     return dt
+
+
+def _size(size):
+    shape = _shape_arg(size)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
 
 
 @export("rand", method=False)
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     dt = _float_dtype(dtype, "check_uniform_bounds")
-    arr = _rng(generator).random(_shape_arg(size), dtype=np.float64).astype(dt.np)
+    arr = _rng(generator).random(_size(size), dtype=np.float64).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)
 
 
@@ -103,7 +121,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     dt = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = _rng(generator).standard_normal(_shape_arg(size), dtype=np.float64).astype(dt.np)
+    arr = _rng(generator).standard_normal(_size(size), dtype=np.float64).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)
 
 
@@ -119,7 +137,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = to_dtype(dtype) if dtype is not None else int64
-    arr = _rng(generator).integers(low, high, _shape_arg((size,))).astype(dt.np)
+    arr = _rng(generator).integers(low, high, _size((size,))).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)
 
 
@@ -148,7 +166,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 @export("randperm", method=False)
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = to_dtype(dtype) if dtype is not None else int64
     return _finish(_rng(generator).permutation(n).astype(dt.np), dt, device, requires_grad)
 
@@ -172,7 +190,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if size is None:
         raise TypeError("normal() missing required argument 'size'")
     dt = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = (mean + std * rng.standard_normal(_shape_arg((size,)))).astype(dt.np)
+    arr = (mean + std * rng.standard_normal(_size((size,)))).astype(dt.np)
     return _finish(arr, dt, device, requires_grad)
 
 
