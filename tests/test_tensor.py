@@ -153,7 +153,7 @@ def test_arange_dtype_and_errors():
     run_both(lambda lib: lib.arange(0, 5, 2, dtype=lib.int32))
     run_both(lambda lib: lib.arange(lib.tensor(4)))
     raises_same(lambda lib: lib.arange(0, 5, 0), "step must be nonzero")
-    raises_same(lambda lib: lib.arange(5, 0, 1), "upper bound and larger bound inconsistent with step sign")
+    raises_same(lambda lib: lib.arange(5, 0, 1), "upper bound and lower bound inconsistent with step sign")
 
 
 @pytest.mark.parametrize("args", [(0, 1, 5), (-2, 2, 1), (0, 10, 0), (3.5, -1, 4), (0, 1, 11)], ids=repr)

@@ -208,8 +208,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     if capture is not None and not accumulate:
         for i, (r, t) in enumerate(zip(results, inputs)):
             if r is None and not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(results)
     return None
 

@@ -55,8 +55,10 @@ def _infer_dtype(obj):
             d = o.dtype
         elif isinstance(o, complex):
             raise TypeError("ember has no complex dtypes")
-        else:
+        elif isinstance(o, (str, bytes)):
             raise TypeError(f"new(): invalid data type '{type(o).__name__}'")
+        else:
+            raise RuntimeError(f"Could not infer dtype of {type(o).__name__}")
         result = d if result is None else promote_types(result, d)
     return py[2] if result is None else result
 
@@ -164,9 +166,16 @@ ones = export("ones", method=False)(_creation(lambda xp, s, d: xp.ones(s, d)))
 empty = export("empty", method=False)(_creation(lambda xp, s, d: xp.empty(s, d)))
 
 
+def _check_size(shape):
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
+
+
 @export("full", method=False)
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    shape = _shape_arg((size,))
+    shape = _check_size(_shape_arg((size,)))
     if dtype is None:
         dtype = _infer_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     dt = to_dtype(dtype)
@@ -199,7 +208,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 def _new(fill):
     def fn(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        shape = _shape_arg(size)
+        shape = _check_size(_shape_arg(size))
         dt = to_dtype(dtype) if dtype is not None else self.dtype
         xp = module_for(_device(device) if device is not None else self.device)
         return _finish(fill(xp, shape, dt.np), dt, None, requires_grad)
@@ -216,7 +225,7 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
              pin_memory=False):
     dt = to_dtype(dtype) if dtype is not None else self.dtype
     xp = module_for(_device(device) if device is not None else self.device)
-    return _finish(xp.full(_shape_arg((size,)), fill_value, dt.np), dt, None, requires_grad)
+    return _finish(xp.full(_check_size(_shape_arg((size,))), fill_value, dt.np), dt, None, requires_grad)
 
 
 @method("new_tensor")
@@ -238,7 +247,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     dt = to_dtype(dtype)

@@ -715,7 +715,7 @@ def _bitwise(name, np_fn):
     def fn(input, other, *, out=None):
         for v in (input, other):
             if isinstance(v, Tensor) and v._data.dtype.kind == "f":
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'Float\'')
             if isinstance(v, float):
                 raise TypeError(f"{name}(): argument 'other' must be an integer or bool, not float")
         return cmp(input, other, out=out)
@@ -745,7 +745,7 @@ def logical_not(input):
 @export("bitwise_not")
 def bitwise_not(input):
     if input._data.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        raise NotImplementedError("\"bitwise_not_cpu\" not implemented for 'Float'")
     return _NoGradUnary.apply(input, fn=np.invert)
 
 
