@@ -15,10 +15,10 @@ def build(lib):
     class Block(nn.Module):
         def __init__(self):
             super().__init__()
-            self.w = nn.Parameter(lib.ones(3, 2))
+            self.w = nn.Parameter(lib.ones(2, 2))
             self.register_buffer("running", lib.zeros(3))
             self.register_buffer("scratch", lib.zeros(1), persistent=False)
-            self.b = nn.Parameter(lib.zeros(3))
+            self.b = nn.Parameter(lib.zeros(2))
 
         def forward(self, x):
             return x @ self.w.T + self.b
