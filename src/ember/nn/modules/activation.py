@@ -17,6 +17,22 @@ def _inplace_str(inplace, lead=""):
     return f"{lead}inplace=True" if inplace else ""
 
 
+class _InplaceActivation(Module):
+    """An activation whose only argument is ``inplace``: ``forward`` calls ``_fn(input, inplace)``."""
+    __constants__ = ["inplace"]
+    _show_inplace = True
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return self._fn(input, self.inplace)
+
+    def extra_repr(self):
+        return _inplace_str(self.inplace) if self._show_inplace else ""
+
+
 class Threshold(Module):
     __constants__ = ["threshold", "value", "inplace"]
 
@@ -33,18 +49,8 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace, ', ')}"
 
 
-class ReLU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+class ReLU(_InplaceActivation):
+    _fn = staticmethod(F.relu)
 
 
 class RReLU(Module):
@@ -102,15 +108,9 @@ class Sigmoid(Module):
         return input.sigmoid()
 
 
-class Hardsigmoid(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardsigmoid(input, self.inplace)
+class Hardsigmoid(_InplaceActivation):
+    _fn = staticmethod(F.hardsigmoid)
+    _show_inplace = False  # PyTorch's repr of this one never shows inplace
 
 
 class Tanh(Module):
@@ -118,43 +118,17 @@ class Tanh(Module):
         return input.tanh()
 
 
-class SiLU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+class SiLU(_InplaceActivation):
+    _fn = staticmethod(F.silu)
 
 
-class Mish(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+class Mish(_InplaceActivation):
+    _fn = staticmethod(F.mish)
 
 
-class Hardswish(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardswish(input, self.inplace)
+class Hardswish(_InplaceActivation):
+    _fn = staticmethod(F.hardswish)
+    _show_inplace = False  # PyTorch's repr of this one never shows inplace
 
 
 class ELU(Module):
@@ -187,18 +161,8 @@ class CELU(Module):
         return f"alpha={self.alpha}{_inplace_str(self.inplace, ', ')}"
 
 
-class SELU(Module):
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+class SELU(_InplaceActivation):
+    _fn = staticmethod(F.selu)
 
 
 class GLU(Module):
