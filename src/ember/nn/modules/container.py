@@ -15,6 +15,13 @@ def _index(idx, n, what):
     return idx % n
 
 
+def _renumber(container, modules):
+    """Re-register ``modules`` under the keys "0", "1", ... (PyTorch keeps indexed containers contiguous)."""
+    container._modules.clear()
+    for i, m in enumerate(modules):
+        container._modules[str(i)] = m
+
+
 class Sequential(Module):
     """``Sequential(*modules)`` or ``Sequential(OrderedDict(name=module, ...))``: calls them in order."""
 
@@ -49,11 +56,7 @@ class Sequential(Module):
                 del self._modules[k]
         else:
             del self._modules[keys[_index(idx, len(keys), "Sequential")]]
-        # keep the numbering contiguous, as PyTorch does
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -85,9 +88,7 @@ class Sequential(Module):
             index += n
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
         return self
 
     def extend(self, sequential):
@@ -119,10 +120,7 @@ class ModuleList(Module):
         keys = list(self._modules)
         for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "ModuleList")]]):
             del self._modules[k]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -144,9 +142,7 @@ class ModuleList(Module):
     def insert(self, index, module):
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        _renumber(self, items)
 
     def append(self, module):
         self.add_module(str(len(self)), module)
