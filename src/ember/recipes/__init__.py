@@ -23,7 +23,8 @@ __all__ = ["Recipe", "register", "get_recipe", "recipe_names"]
 _RECIPE_MODULES = (
     "ember.recipes.vision",
     "ember.recipes.language_model",
-    "ember.recipes.translation",
+    "ember.recipes.seq2seq",
+    "ember.recipes.transformer",
     "ember.recipes.bert",
 )
 
