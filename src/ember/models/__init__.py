@@ -51,3 +51,4 @@ def get_model(name: str, **kwargs):
 from .lenet import LeNet, lenet, lenet5  # noqa: E402,F401
 
 # Text models: one import line per module (it registers its names with @register_model).
+from . import bert  # noqa: E402,F401  ("bert-mini")
