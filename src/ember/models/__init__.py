@@ -52,3 +52,4 @@ from .lenet import LeNet, lenet, lenet5  # noqa: E402,F401
 
 # Text models: one import line per module (it registers its names with @register_model).
 from . import bert  # noqa: E402,F401  ("bert-mini")
+from . import transformer_mt, gpt  # noqa: E402,F401  ("transformer-mt", "gpt-mini")
