@@ -49,6 +49,13 @@ def get_model(name: str, **kwargs):
 
 # Vision models (the CNN zoo) and the CSI-feedback autoencoder: each module registers its names on import.
 from .lenet import LeNet, lenet, lenet5  # noqa: E402,F401
+from .alexnet import AlexNet, alexnet  # noqa: E402,F401
+from .vgg import VGG, vgg11, vgg16  # noqa: E402,F401
+from .nin import NiN, nin  # noqa: E402,F401
+from .googlenet import GoogLeNet, googlenet  # noqa: E402,F401
+from .resnet import ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50  # noqa: E402,F401
+from .densenet import DenseNet, densenet121  # noqa: E402,F401
+from .csinet import CsiNet, csinet, nmse  # noqa: E402,F401
 
 # Text models: one import line per module (it registers its names with @register_model).
 from . import bert  # noqa: E402,F401  ("bert-mini")
