@@ -60,3 +60,4 @@ from .csinet import CsiNet, csinet, nmse  # noqa: E402,F401
 # Text models: one import line per module (it registers its names with @register_model).
 from . import bert  # noqa: E402,F401  ("bert-mini")
 from . import transformer_mt, gpt  # noqa: E402,F401  ("transformer-mt", "gpt-mini")
+from . import rnn_lm, seq2seq  # noqa: E402,F401  ("rnn-lm", "gru-lm", "lstm-lm", "seq2seq", "seq2seq-attn")
