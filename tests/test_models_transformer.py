@@ -11,7 +11,8 @@ from ember.models import get_model
 from ember.models._transformer_blocks import (AddNorm, DotProductAttention, MultiHeadAttention, NoamLR,
                                               PositionalEncoding, PositionWiseFFN, causal_mask, key_padding_mask,
                                               masked_softmax, noam_lambda)
-from ember.models.gpt import GPT, next_token
+from ember.models.decoding import greedy_decode, beam_search, sample
+from ember.models.gpt import GPT
 from ember.models.transformer_mt import TransformerMT
 
 
@@ -299,8 +300,9 @@ def test_transformer_mt_weight_sharing_and_errors():
                                 num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=8), TransformerMT)
 
 
-def test_transformer_mt_learns_to_copy():
-    """A few Adam steps on a copy task: the loss drops well below its starting value."""
+def test_transformer_mt_learns_to_copy_and_decodes():
+    """Adam on a copy task (<pad>=1, <bos>=2, <eos>=3): the loss drops, then greedy and beam decoding through the
+    decoding contract reproduce unseen sources."""
     ember.manual_seed(0)
     model = TransformerMT(10, 10, d_model=32, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
                           dim_feedforward=64, dropout=0.0, padding_idx=1)
@@ -308,15 +310,23 @@ def test_transformer_mt_learns_to_copy():
     loss_fn = nn.CrossEntropyLoss(ignore_index=1)
     rng = np.random.default_rng(0)
     losses = []
-    for _ in range(80):
-        src = rng.integers(3, 10, (16, 5))
-        tgt_in = np.concatenate([np.full((16, 1), 2), src[:, :-1]], axis=1)     # <bos>=2, then the source
-        loss = loss_fn(model(E(src), E(tgt_in)).reshape(-1, 10), E(src).reshape(-1))
+    for _ in range(150):
+        src = rng.integers(4, 10, (16, 5))
+        tgt_in = np.concatenate([np.full((16, 1), 2), src], axis=1)
+        tgt_out = np.concatenate([src, np.full((16, 1), 3)], axis=1)
+        loss = loss_fn(model(E(src), E(tgt_in)).reshape(-1, 10), E(tgt_out).reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    assert np.mean(losses[-5:]) < 0.2 * np.mean(losses[:5])
+    assert np.mean(losses[-5:]) < 0.1 * np.mean(losses[:5])
+    src = rng.integers(4, 10, (8, 5))
+    greedy = greedy_decode(model, E(src), None, bos=2, eos=3, max_len=10)
+    assert sum(g == s for g, s in zip(greedy, src.tolist())) >= 6
+    for s, g in zip(src, greedy):
+        assert beam_search(model, E(s), None, bos=2, eos=3, max_len=10, beam_size=1) == g
+    beams = [beam_search(model, E(s), None, bos=2, eos=3, max_len=10, beam_size=3) for s in src]
+    assert sum(b == s for b, s in zip(beams, src.tolist())) >= 6
 
 
 # ---------------------------------------------------------------------------------------------- GPT
@@ -374,37 +384,29 @@ def test_gpt_errors():
     model = small_gpt()
     with pytest.raises(ValueError, match="max_len=12"):
         model(ember.zeros((1, 13), dtype=ember.int64))
+    with pytest.raises(ValueError, match=r"got shape \(4,\)"):
+        model(ember.zeros(4, dtype=ember.int64))
     with pytest.raises(ValueError, match="positional"):
         GPT(5, positional="rotary")
-    with pytest.raises(ValueError, match="temperature"):
-        model.generate([1], 3, temperature=0)
-    with pytest.raises(ValueError, match="at least one token"):
-        model.generate([], 3)
 
 
-def test_gpt_generate():
+def test_gpt_sampling_with_the_decoding_contract():
     model = small_gpt().eval()
-    out = model.generate([1, 2, 3], 15, greedy=True)          # longer than max_len: the context is cropped
-    assert isinstance(out, list) and len(out) == 18 and out[:3] == [1, 2, 3]
-    assert model.generate([1, 2, 3], 15, top_k=1) == out
-    # greedy equals the argmax of a full forward pass, token by token
-    ids = [1, 2, 3]
-    for _ in range(5):
-        ids.append(int(model(E([ids]))[0, -1].argmax()))
-    assert out[:8] == ids
+    out = sample(model, [1, 2, 3], 15, greedy=True)           # longer than max_len: the context is cropped
+    assert len(out) == 18 and out[:3] == [1, 2, 3]
+    assert sample(model, [1, 2, 3], 15, top_k=1) == out
+    ids = [1, 2, 3]                                          # greedy = argmax of a full forward pass, step by step
+    for _ in range(15):
+        ids.append(int(model(E([ids[-12:]]))[0, -1].argmax()))
+    assert out == ids
     ember.manual_seed(3)
-    s1 = model.generate(E([4, 5]), 10, temperature=0.7, top_k=3)
+    s1 = sample(model, [4, 5], 30, temperature=0.7, top_k=3)
     ember.manual_seed(3)
-    s2 = model.generate(E([4, 5]), 10, temperature=0.7, top_k=3)
-    assert s1.tolist() == s2.tolist() and s1.shape == (12,)
-
-
-def test_next_token_top_k():
-    logits = E(np.array([[0.0, 5.0, 4.0, -1.0]] * 200, np.float32))
-    ember.manual_seed(0)
-    picks = next_token(logits, temperature=1.0, top_k=2).numpy().ravel()
-    assert set(picks) <= {1, 2} and set(picks) == {1, 2}
-    np.testing.assert_array_equal(next_token(logits, greedy=True).numpy().ravel(), 1)
+    assert sample(model, [4, 5], 30, temperature=0.7, top_k=3) == s1
+    # top_k=3: every sampled token is among the 3 most likely ones given its context
+    for t in range(2, len(s1)):
+        top3 = model(E([s1[max(0, t - 12):t]]))[0, -1].topk(3).indices.tolist()
+        assert s1[t] in top3
 
 
 def test_gpt_learns():

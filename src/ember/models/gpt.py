@@ -3,10 +3,11 @@ with a causal mask.
 
     model = GPT(vocab_size=len(vocab), d_model=192, nhead=6, num_layers=4, max_len=128)
     logits = model(X)                                   # X (B, T) token indices -> (B, T, V) next-token logits
-    ids = model.generate(prompt_ids, 200, temperature=0.8, top_k=10)
+    ids = ember.models.decoding.sample(model, prompt_ids, 200, temperature=0.8, top_k=10)
 
 Each position sees only itself and the positions before it (the causal mask), so the logits at step t predict
-token t + 1 and training is d2l's language-model loss on (X, Y = X shifted by one). Positions are learned
+token t + 1 and training is d2l's language-model loss on (X, Y = X shifted by one). ``decoding.sample`` feeds the
+whole context (cropped to ``max_len``) at every step. Positions are learned
 (``positional="learned"``, GPT-2's choice) or d2l's sinusoidal encoding (``"sinusoidal"``); blocks are pre-norm
 (``norm_first=True``) with a final LayerNorm, and the output projection shares the token embedding when
 ``tie_weights=True``.
@@ -66,46 +67,6 @@ class GPT(nn.Module):
             h = self.position_encoding(h)
         h = self.blocks(h, mask=causal_mask(T, device=X.device, dtype=h.dtype), is_causal=True)
         return self.lm_head(h)
-
-    @ember.no_grad()
-    def generate(self, prompt_ids, length, temperature=1.0, top_k=None, greedy=False, generator=None):
-        """Extend ``prompt_ids`` (a list of ints, or a (T,) / (B, T) tensor; at least one token) by ``length``
-        sampled tokens and return the whole sequence (same form as given: list, or tensor).
-
-        Each step samples from softmax(logits / temperature) restricted to the ``top_k`` most likely tokens
-        (``greedy=True`` takes the argmax); the context is cropped to the last ``max_len`` tokens."""
-        if temperature <= 0:
-            raise ValueError(f"GPT.generate: temperature must be positive, got {temperature}")
-        as_list = not isinstance(prompt_ids, ember.Tensor)
-        ids = ember.tensor(list(prompt_ids), dtype=ember.int64) if as_list else prompt_ids.to(ember.int64)
-        squeeze = ids.dim() == 1
-        if squeeze:
-            ids = ids[None]
-        if ids.shape[1] == 0:
-            raise ValueError("GPT.generate: the prompt needs at least one token")
-        was_training = self.training
-        self.eval()
-        try:
-            for _ in range(length):
-                logits = self(ids[:, -self.max_len:])[:, -1, :]
-                ids = ember.cat([ids, next_token(logits, temperature, top_k, greedy, generator)], dim=1)
-        finally:
-            self.train(was_training)
-        if squeeze:
-            ids = ids[0]
-        return ids.tolist() if as_list else ids
-
-
-def next_token(logits, temperature=1.0, top_k=None, greedy=False, generator=None):
-    """Pick one token per row of ``logits`` (B, V): argmax, or a sample of softmax(logits / temperature) over the
-    ``top_k`` largest logits. Returns (B, 1) int64."""
-    if greedy or top_k == 1:
-        return logits.argmax(dim=-1, keepdim=True)
-    logits = logits / temperature
-    if top_k is not None:
-        kth = ember.topk(logits, min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    return ember.multinomial(ember.softmax(logits, dim=-1), 1, generator=generator)
 
 
 @register_model("gpt-mini")
