@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("--input-size", type=int, nargs="+", help="C H W (default: the model's usual input)")
     s.add_argument("--num-classes", type=int)
+    s.add_argument("--in-channels", type=int, help="input channels of a vision model")
+    s.add_argument("--small-input", action="store_true", help="the 28x28/32x32 variant of a vision model")
 
     g = sub.add_parser("generate", help="sample text from a language-model checkpoint")
     g.add_argument("checkpoint")
@@ -128,10 +130,21 @@ def main(argv=None) -> int:
         elif args.command == "summary":
             import ember
             from ember.models import get_model
-            kwargs = {} if args.num_classes is None else {"num_classes": args.num_classes}
-            model = get_model(args.model, **kwargs)
-            input_size = tuple(args.input_size) if args.input_size else model.default_input_size
-            print(ember.summary(model, input_size))
+            kwargs = {key: value for key, value in (("num_classes", args.num_classes),
+                                                    ("in_channels", args.in_channels)) if value is not None}
+            if args.small_input:
+                kwargs["small_input"] = True
+            try:
+                model = get_model(args.model, **kwargs)
+            except TypeError as e:       # e.g. a text model that needs its vocabulary size
+                raise SystemExit(f"ember summary {args.model}: cannot build the model from these flags: {e}")
+            input_size = tuple(args.input_size) if args.input_size else getattr(model, "default_input_size", None)
+            if input_size is None:
+                raise SystemExit(f"ember summary {args.model}: no default input size; give --input-size")
+            try:
+                print(ember.summary(model, input_size))
+            except RuntimeError as e:    # a shape mismatch between the model and --input-size
+                raise SystemExit(f"ember summary {args.model}: {e}")
         elif args.command == "list":
             for name in recipe_names():
                 r = get_recipe(name)
