@@ -131,7 +131,8 @@ def load_corpus(dataset: str = "shakespeare", token: str = "char", train: bool =
         return tokens[:cut] if train else tokens[cut:]
     if dataset in ("wikitext2", "wikitext-2"):
         from ember.datasets import get_dataset
-        text = get_dataset("wikitext2", root=root, train=train, download=download).text
+        split = "train" if train else "valid"
+        text = get_dataset("wikitext2", root=root, split=split, download=download).text
         return list(text) if token == "char" else text.split()
     raise ValueError(f"load_corpus(): unknown dataset {dataset!r}; valid datasets: shakespeare, timemachine, "
                      "wikitext2")
