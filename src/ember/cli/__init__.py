@@ -1,7 +1,7 @@
 """The ``ember`` command line: train, evaluate, summarise, generate and translate.
 
     ember train [MODEL] [--dataset D] [--epochs N] [--batch-size B] [--lr LR] [--optimizer O]
-                [--device D] [--out DIR] [--resume CKPT] [--seed S]
+                [--device D] [--out DIR] [--resume CKPT] [--seed S] [--max-minutes M] [--subset N] ...
     ember eval CKPT [--dataset D]
     ember summary MODEL [--input-size C H W]
     ember generate CKPT --prompt "..." [--length N] [--temperature T] [--top-k K]
@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--download", action="store_true", help="download the dataset if it is not present")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.add_argument("--max-minutes", type=float, help="stop training after this much wall time")
+    t.add_argument("--weight-decay", type=float, help="L2 penalty (the optimiser's weight_decay)")
+    t.add_argument("--scheduler", help="learning-rate schedule: onecycle, cosine, step, none (vision recipes)")
+    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="data augmentation on/off (default: the recipe's)")
+    t.add_argument("--accumulate-steps", type=int,
+                   help="gradient accumulation: step the optimiser every k batches (effective batch k x B)")
+    t.add_argument("--clip-grad-norm", type=float, help="clip the gradient norm to this value")
+    t.add_argument("--subset", type=int, help="use only the first N training and test samples (quick checks)")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
@@ -85,7 +93,7 @@ def _fill_defaults(args, recipe):
         args.dataset = recipe.default_dataset
     args.dataset = args.dataset.lower()
     if args.dataset not in recipe.datasets:
-        raise SystemExit(f"ember train {recipe.name}: unknown dataset {args.dataset!r}; "
+        raise ValueError(f"unknown dataset {args.dataset!r} for model {recipe.name!r}; "
                          f"valid datasets: {', '.join(recipe.datasets)}")
     if args.out is None:
         args.out = str(Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
