@@ -72,3 +72,29 @@ def test_errors():
         BPETokenizer().encode("a")
     with pytest.raises(TypeError, match="expected a str"):
         BPETokenizer(10).train("ab ab").tokenize(["ab"])
+
+
+def test_each_merge_is_a_most_frequent_pair_by_a_full_recount():
+    # Replays the learned merges with a naive full recount: the incremental bookkeeping must agree.
+    import collections
+    from ember.text.bpe import _pretokenize
+    text = Shakespeare().text[:20_000]
+    bpe = BPETokenizer(vocab_size=300).train(text)
+    words = collections.Counter(_pretokenize(text))
+    segs = {w: list(w) for w in words}
+    for a, b in bpe.merges:
+        counts = collections.Counter()
+        for w, f in words.items():
+            for pair in zip(segs[w], segs[w][1:]):
+                counts[pair] += f
+        assert counts[(a, b)] == max(counts.values()) >= 2
+        for w, s in segs.items():
+            out, j = [], 0
+            while j < len(s):
+                if j + 1 < len(s) and s[j] == a and s[j + 1] == b:
+                    out.append(a + b)
+                    j += 2
+                else:
+                    out.append(s[j])
+                    j += 1
+            segs[w] = out

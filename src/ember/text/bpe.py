@@ -15,6 +15,7 @@ merge. Ties between equally frequent pairs go to the pair seen first, so trainin
 from __future__ import annotations
 
 import collections
+import heapq
 import json
 import re
 
@@ -68,15 +69,21 @@ class BPETokenizer:
                 where[pair].add(i)
                 first_seen.setdefault(pair, len(first_seen))
 
+        # The most frequent pair comes off a heap keyed (-count, first_seen); entries whose count has changed
+        # since they were pushed are stale and skipped (each change pushes a fresh entry).
+        heap = [(-c, first_seen[p], p) for p, c in pair_counts.items()]
+        heapq.heapify(heap)
         merges = []
         budget = self.vocab_size - 1 - len(self.reserved_tokens) - len(alphabet)
-        while len(merges) < budget and pair_counts:
-            best = max(pair_counts.items(), key=lambda kv: (kv[1], -first_seen[kv[0]]))
-            pair, count = best
-            if count < 2:
+        while len(merges) < budget and heap:
+            neg_count, _, pair = heapq.heappop(heap)
+            if pair_counts.get(pair, 0) != -neg_count:
+                continue
+            if -neg_count < 2:
                 break
             merges.append(pair)
             merged = pair[0] + pair[1]
+            changed = set()
             for i in list(where[pair]):
                 symbols = words[i]
                 for old in zip(symbols, symbols[1:]):        # take the word's old pairs out ...
@@ -84,6 +91,7 @@ class BPETokenizer:
                     if pair_counts[old] <= 0:
                         del pair_counts[old]
                     where[old].discard(i)
+                    changed.add(old)
                 out, j = [], 0
                 while j < len(symbols):
                     if j + 1 < len(symbols) and symbols[j] == pair[0] and symbols[j + 1] == pair[1]:
@@ -97,6 +105,10 @@ class BPETokenizer:
                     pair_counts[new] += freqs[i]
                     where[new].add(i)
                     first_seen.setdefault(new, len(first_seen))
+                    changed.add(new)
+            for p in changed:
+                if p in pair_counts:
+                    heapq.heappush(heap, (-pair_counts[p], first_seen[p], p))
         self._set(alphabet, merges)
         return self
 
