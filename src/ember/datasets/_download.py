@@ -193,9 +193,9 @@ def download_url(url_or_mirrors, dest_path, sha256: str | None = None, progress:
 
 def _failure_message(dest: Path, failures, expected) -> str:
     tried = "\n".join(f"  {url}: {why}" for url, why in failures)
-    kind = ("checksum mismatch" if all("checksum" in why for _, why in failures)
-            else "could not download")
+    what = (f"checksum mismatch for {dest.name}" if all("checksum" in why for _, why in failures)
+            else f"could not download {dest.name}")
     check = f" ({expected[0]} {expected[1]})" if expected else ""
-    return (f"download_url(): {kind} for {dest.name}. Tried:\n{tried}\n"
+    return (f"download_url(): {what}. Tried:\n{tried}\n"
             f"If this machine is offline, download the file by hand from one of these URLs on a machine with "
             f"network access and place it at {dest}{check}.")

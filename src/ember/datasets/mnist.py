@@ -79,8 +79,8 @@ class DownloadableDataset(VisionDataset):
         """Download every missing resource into ``self.folder`` (verified, resumable; see ``download_url``)."""
         for filename, checksum in self.resources:
             if self._find(filename, checksum) is None:
-                download_url([m + filename for m in self.mirrors], self.folder / filename,
-                             **checksum_kwargs(checksum))
+                self._found[filename] = download_url([m + filename for m in self.mirrors], self.folder / filename,
+                                                     **checksum_kwargs(checksum))
 
     def _prepare(self, download: bool) -> None:
         if download:

@@ -78,7 +78,7 @@ class VisionDataset(Dataset):
         return ""
 
     def __repr__(self):
-        lines = [f"Dataset {type(self).__name__}", f"    Number of datapoints: {len(self)}",
+        lines = [f"Dataset {type(self).__name__}", f"    Number of datapoints: {len(getattr(self, 'data', ()))}",
                  f"    Root location: {'(embedded in ember)' if self.embedded else self.root}",
                  f"    Split: {'Train' if self.train else 'Test'}"]
         lines += ["    " + line for line in self.extra_repr().splitlines()]
