@@ -15,21 +15,13 @@ from __future__ import annotations
 
 import ember
 from ember import nn
+from ember.text.masks import sequence_mask
 
 from . import register_model
 
-__all__ = ["sequence_mask", "masked_softmax", "MaskedSoftmaxCELoss", "AdditiveAttention", "Seq2SeqEncoder",
+__all__ = ["masked_softmax", "MaskedSoftmaxCELoss", "AdditiveAttention", "Seq2SeqEncoder",
            "Seq2SeqDecoder", "Seq2SeqAttentionDecoder", "EncoderDecoder", "show_heatmaps", "seq2seq",
            "seq2seq_attn"]
-
-
-def sequence_mask(X, valid_len, value=0.0):
-    """d2l's ``sequence_mask``: a copy of ``X`` (B, T, ...) whose entries at positions ``t >= valid_len[b]`` are
-    ``value``."""
-    maxlen = X.shape[1]
-    mask = ember.arange(maxlen, device=X.device)[None, :] < valid_len.reshape(-1, 1)
-    mask = mask.reshape(mask.shape + (1,) * (X.dim() - 2))
-    return X.masked_fill(~mask, value)
 
 
 def masked_softmax(X, valid_lens):
@@ -62,9 +54,14 @@ class MaskedSoftmaxCELoss(nn.CrossEntropyLoss):
         if pred.dim() != 3 or label.shape != pred.shape[:2]:
             raise ValueError(f"MaskedSoftmaxCELoss: expected pred (B, T, V) and label (B, T), got pred "
                              f"{tuple(pred.shape)} and label {tuple(label.shape)}")
-        weights = sequence_mask(ember.ones_like(label, dtype=pred.dtype), valid_len)
+        weights = sequence_mask(ember.ones_like(label, dtype=pred.dtype), valid_len)      # 1 at real tokens
         unweighted = super().forward(pred.permute(0, 2, 1), label)
         return (unweighted * weights).mean(dim=1)
+
+
+def _between_layers(dropout, num_layers):
+    """nn.GRU's dropout acts between stacked layers only (and warns when there are none)."""
+    return dropout if num_layers > 1 else 0.0
 
 
 class AdditiveAttention(nn.Module):
@@ -99,7 +96,8 @@ class Seq2SeqEncoder(nn.Module):
     def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0.0, bidirectional=False):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size, num_hiddens, num_layers, dropout=dropout, bidirectional=bidirectional)
+        self.rnn = nn.GRU(embed_size, num_hiddens, num_layers, dropout=_between_layers(dropout, num_layers),
+                          bidirectional=bidirectional)
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.output_size = num_hiddens * (2 if bidirectional else 1)
@@ -123,7 +121,8 @@ class Seq2SeqDecoder(nn.Module):
     def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0.0):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers, dropout=dropout)
+        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers,
+                          dropout=_between_layers(dropout, num_layers))
         self.dense = nn.Linear(num_hiddens, vocab_size)
 
     def init_state(self, enc_outputs, enc_valid_lens=None):
@@ -149,7 +148,8 @@ class Seq2SeqAttentionDecoder(nn.Module):
         super().__init__()
         self.attention = AdditiveAttention(num_hiddens, num_hiddens, num_hiddens, dropout)
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers, dropout=dropout)
+        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers,
+                          dropout=_between_layers(dropout, num_layers))
         self.dense = nn.Linear(num_hiddens, vocab_size)
         self.attention_weights = None
 
