@@ -80,8 +80,7 @@ class CIFAR10(DownloadableDataset):
         for name, _ in (self.train_list if train else self.test_list):
             entry = load_pickle(folder / name)
             data.append(np.asarray(_get(entry, "data"), dtype=np.uint8).reshape(-1, 3, 32, 32))
-            labels = entry["labels"] if "labels" in entry else _get(entry, "fine_labels")
-            targets.extend(int(t) for t in labels)
+            targets.extend(int(t) for t in _get(entry, "labels"))
         self.data = np.ascontiguousarray(np.concatenate(data).transpose(0, 2, 3, 1))    # N×H×W×C
         self.targets = targets
         self.classes = [_text(c) for c in _get(load_pickle(folder / self.meta["filename"]), self.meta["key"])]
