@@ -326,3 +326,25 @@ def test_padding_mask_matches_torch_key_padding_mask():
     mask_t = torch.arange(4)[None, :] >= torch.tensor(vl)[:, None]
     out_t, _ = mha_t(*(torch.tensor(q),) * 3, key_padding_mask=mask_t)
     np.testing.assert_allclose(out_e.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40)
+@given(n=st.integers(0, 60), batch_size=st.integers(1, 5), num_steps=st.integers(1, 6), seed=st.integers(0, 3))
+def test_partitions_on_any_corpus_length(n, batch_size, num_steps, seed):
+    corpus = np.arange(n) * 7 % 11 + 100 * np.arange(n)       # distinct values that reveal positions
+    for fn in (seq_data_iter_random, seq_data_iter_sequential):
+        ember.manual_seed(seed)
+        batches = _batches(fn(corpus, batch_size, num_steps))
+        seen = []
+        for X, Y in batches:
+            assert X.shape == Y.shape == (batch_size, num_steps)
+            pos = X // 100                                    # the corpus positions of the tokens
+            np.testing.assert_array_equal(Y // 100, pos + 1)
+            np.testing.assert_array_equal(pos, pos[:, :1] + np.arange(num_steps))
+            seen.extend(pos.ravel().tolist())
+        assert len(seen) == len(set(seen))                    # no overlap
+        # what is left unread: the offset (< num_steps + 1), the last token, an incomplete batch
+        assert n - len(seen) <= batch_size * num_steps + num_steps

@@ -48,7 +48,7 @@ def seq_data_iter_random(corpus, batch_size: int, num_steps: int):
     _check("seq_data_iter_random", batch_size, num_steps)
     corpus = _as_array(corpus)
     corpus = corpus[_randint(num_steps - 1):]
-    num_subseqs = (len(corpus) - 1) // num_steps
+    num_subseqs = max(0, (len(corpus) - 1) // num_steps)
     initial_indices = np.arange(0, num_subseqs * num_steps, num_steps)[ember.randperm(num_subseqs).numpy()]
     num_batches = num_subseqs // batch_size
     for i in range(0, batch_size * num_batches, batch_size):
