@@ -245,26 +245,24 @@ def _pad_ltrb(padding, fname="pad"):
 
 
 def _pad_chw(arr, ltrb, fill, padding_mode):
-    left, top, right, bottom = ltrb
     # negative padding crops, as in torchvision
     h, w = arr.shape[-2:]
-    arr = arr[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+    arr = arr[..., max(-ltrb[1], 0):h - max(-ltrb[3], 0), max(-ltrb[0], 0):w - max(-ltrb[2], 0)]
     left, top, right, bottom = (max(p, 0) for p in ltrb)
     if not (left or top or right or bottom):
         return arr
-    widths = [(0, 0)] * (arr.ndim - 2) + [(top, bottom), (left, right)]
     if padding_mode != "constant":
+        widths = [(0, 0)] * (arr.ndim - 2) + [(top, bottom), (left, right)]
         return np.pad(arr, widths, mode=_PAD_MODES[padding_mode])
     fill_arr = np.asarray(fill, dtype=np.float64).reshape(-1)
-    if fill_arr.size == 1:
-        return np.pad(arr, widths, mode="constant", constant_values=np.asarray(fill_arr[0]).astype(arr.dtype))
     c = arr.shape[-3]
-    if fill_arr.size != c:
+    if fill_arr.size not in (1, c):
         raise ValueError(f"pad: fill has {fill_arr.size} values but the image has {c} channels")
-    out = np.empty(arr.shape[:-2] + (h + top + bottom - max(-top, 0) - max(-bottom, 0),
-                                     w + left + right - max(-left, 0) - max(-right, 0)), dtype=arr.dtype)
-    out[...] = fill_arr.astype(arr.dtype).reshape(-1, 1, 1)
-    out[..., top:top + arr.shape[-2], left:left + arr.shape[-1]] = arr
+    h, w = arr.shape[-2:]
+    # one allocation and a slice copy: several times faster than np.pad on small images
+    out = np.empty(arr.shape[:-2] + (h + top + bottom, w + left + right), dtype=arr.dtype)
+    out[...] = fill_arr.astype(arr.dtype).reshape(-1, 1, 1) if fill_arr.size > 1 else fill_arr.astype(arr.dtype)[0]
+    out[..., top:top + h, left:left + w] = arr
     return out
 
 
@@ -299,14 +297,15 @@ def vflip(img):
     return back(arr[..., ::-1, :])
 
 
-def _fill_values(fill, channels, dtype, fname):
+def _fill_values(fill, channels, fname):
+    """None, or the fill as float64 shaped (C, 1, 1) (one value per channel, broadcast from a single one)."""
     if fill is None:
         return None
     f = np.asarray(fill, dtype=np.float64).reshape(-1)
     if f.size not in (1, channels):
         raise ValueError(f"{fname}: The number of elements in 'fill' does not match the number of channels of the "
                          f"image ({f.size} != {channels})")
-    return f.astype(dtype).reshape(-1, 1, 1) if f.size > 1 else f.astype(dtype)[0]
+    return np.broadcast_to(f, (channels,)).reshape(-1, 1, 1)
 
 
 def _warp(img, matrix, interpolation, expand, fill, fname):
@@ -316,8 +315,7 @@ def _warp(img, matrix, interpolation, expand, fill, fname):
     arr, back = to_chw(img, fname)
     h, w = arr.shape[-2:]
     ow, oh = _resample.affine_output_size(matrix, w, h) if expand else (w, h)
-    ft = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float32)
-    out = _resample.affine_sample(arr, matrix, oh, ow, mode, _fill_values(fill, arr.shape[-3], ft, fname))
+    out = _resample.affine_sample(arr, matrix, oh, ow, mode, _fill_values(fill, arr.shape[-3], fname))
     return back(cast_back(out, arr.dtype))
 
 
