@@ -67,10 +67,40 @@ class _Layer(Op):
         return tuple(full)
 
 
+def _to_blocks(x, batch_sizes, scale):
+    """``x * scale`` for rows ``x`` (N, F), laid out as per-step feature-major blocks (see ``_from_blocks``)."""
+    N, F = x.shape
+    flat = np.empty(N * F, x.dtype)
+    if len(set(batch_sizes)) == 1:
+        T, B = len(batch_sizes), batch_sizes[0]
+        np.multiply(x.reshape(T, B, F).transpose(0, 2, 1), scale, out=flat.reshape(T, F, B))
+        return flat
+    for s, e, b in _steps(batch_sizes, False):
+        np.multiply(x[s:e].T, scale, out=flat[s * F:e * F].reshape(F, b))
+    return flat
+
+
+def _from_blocks(flat, batch_sizes, F):
+    """Rows (N, F) from per-step feature-major blocks: step rows ``s:e`` live at ``flat[s*F:e*F]`` as (F, b)."""
+    N = sum(batch_sizes)
+    if len(set(batch_sizes)) == 1:        # padded input: one strided copy does every step
+        T, B = len(batch_sizes), batch_sizes[0]
+        return flat.reshape(T, F, B).transpose(0, 2, 1).reshape(N, F)
+    out = np.empty((N, F), flat.dtype)
+    for s, e, b in _steps(batch_sizes, False):
+        out[s:e] = flat[s * F:e * F].reshape(F, b).T
+    return out
+
+
 class LSTMLayer(_Layer):
     """Inputs ``gx`` (N, 4H) (= x W_ih^T + b_ih + b_hh), ``h0`` (B, P), ``c0`` (B, H), ``w_hh`` (4H, P) and
     optionally ``w_hr`` (P, H) (projection, ``proj_size``); outputs ``out`` (N, P), ``h_n`` (B, P), ``c_n`` (B, H).
-    Gate order i, f, g, o as in PyTorch."""
+    Gate order i, f, g, o as in PyTorch.
+
+    The recurrence runs feature-major: the state is kept as ``h^T`` (P, B) and each step computes
+    ``gates^T = W_hh @ h^T``. For a small batch this GEMM shape is markedly faster in OpenBLAS than
+    ``h @ W_hh^T`` (measured 185 vs 300 us for B=32, H=256), and it makes every gate a contiguous row block.
+    The per-step buffers saved for backward are (features, b) blocks of flat arrays (see ``_from_blocks``)."""
     op_name = "lstm"
 
     def forward(ctx, gx, h0, c0, w_hh, w_hr=None, *, batch_sizes, reverse=False):
@@ -79,93 +109,101 @@ class LSTMLayer(_Layer):
         H = G // 4
         P = h0.shape[1]
         dt = gx.dtype
-        acts = np.empty((N, G), dt)
+        # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: halving the i, f, o pre-activations once (in the weights and in
+        # gx for all steps) lets ONE tanh over all four gates plus one multiply-add finish every gate of a step.
+        half = np.full((G, 1), 0.5, dt)
+        half[2 * H:3 * H] = 1.0
+        shift = half.copy()
+        shift[2 * H:3 * H] = 0.0
+        w = w_hh * half
+        gxs = _to_blocks(gx, batch_sizes, half)
+        acts = np.empty(N * G, dt)
+        cprev = np.empty(N * H, dt)
+        tcs = np.empty(N * H, dt)
+        hraw = np.empty(N * H, dt) if w_hr is not None else None
         hprev = np.empty((N, P), dt)
-        cprev = np.empty((N, H), dt)
-        tcs = np.empty((N, H), dt)
         out = np.empty((N, P), dt)
-        hraw = np.empty((N, H), dt) if w_hr is not None else None
-        h = np.array(h0, dtype=dt, copy=True)
-        c = np.array(c0, dtype=dt, copy=True)
-        wT = w_hh.T
-        wrT = w_hr.T if w_hr is not None else None
+        hT = np.array(h0.T, dtype=dt, order="C")
+        cT = np.array(c0.T, dtype=dt, order="C")
         for s, e, b in _steps(batch_sizes, reverse):
-            a = acts[s:e]
-            hp = h[:b]
-            cp = c[:b]
-            hprev[s:e] = hp
-            cprev[s:e] = cp
-            np.matmul(hp, wT, out=a)
-            a += gx[s:e]
-            _sigmoid_(a[:, :2 * H])
-            _sigmoid_(a[:, 3 * H:])
-            np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
-            cn = a[:, H:2 * H] * cp
-            cn += a[:, :H] * a[:, 2 * H:3 * H]
-            c[:b] = cn
-            tc = np.tanh(cn, out=tcs[s:e])
-            if wrT is None:
-                np.multiply(a[:, 3 * H:], tc, out=out[s:e])
+            a = acts[s * G:e * G].reshape(G, b)
+            hp = hT[:, :b]
+            hprev[s:e] = hp.T
+            cn = cT[:, :b]
+            cprev[s * H:e * H].reshape(H, b)[...] = cn
+            np.matmul(w, hp, out=a)
+            a += gxs[s * G:e * G].reshape(G, b)
+            np.tanh(a, out=a)
+            a *= half
+            a += shift                           # rows: i, f, g, o
+            cn *= a[H:2 * H]
+            cn += a[:H] * a[2 * H:3 * H]         # c' = f c + i g
+            tc = np.tanh(cn, out=tcs[s * H:e * H].reshape(H, b))
+            if w_hr is None:
+                np.multiply(a[3 * H:], tc, out=hp)
             else:
-                hr = np.multiply(a[:, 3 * H:], tc, out=hraw[s:e])
-                np.matmul(hr, wrT, out=out[s:e])
-            h[:b] = out[s:e]
+                hr = np.multiply(a[3 * H:], tc, out=hraw[s * H:e * H].reshape(H, b))
+                hp[...] = w_hr @ hr
+            out[s:e] = hp.T
         ctx.saved = (acts, hprev, cprev, tcs, hraw)
-        return out, h, c
+        return out, np.ascontiguousarray(hT.T), np.ascontiguousarray(cT.T)
 
     def _np_backward(ctx, gout, ghn, gcn):
         acts, hprev, cprev, tcs, hraw = ctx.saved
-        gx, h0, c0, w_hh = (t._data for t in ctx.inputs[:4])
+        h0, c0, w_hh = (t._data for t in ctx.inputs[1:4])
         w_hr = ctx.inputs[4]._data if len(ctx.inputs) > 4 else None
-        N, G = acts.shape
+        N, G = hprev.shape[0], w_hh.shape[0]
         H = G // 4
+        P = h0.shape[1]
         dt = acts.dtype
-        dgates = np.empty((N, G), dt)
-        dh_cur = np.zeros(h0.shape, dt) if ghn is None else np.array(ghn, dtype=dt, copy=True)
-        dc_cur = np.zeros(c0.shape, dt) if gcn is None else np.array(gcn, dtype=dt, copy=True)
-        dhp_all = np.empty((N, h0.shape[1]), dt) if w_hr is not None else None
+        w_hhT = np.ascontiguousarray(w_hh.T)
+        w_hrT = w_hr.T if w_hr is not None else None
+        # The gates' local derivatives depend only on forward values: s (1 - s) for i, f, o and 1 - g^2 for g.
+        dact = 1 - acts
+        dact *= acts
+        d_buf = np.empty(G * h0.shape[0], dt)   # one step's gate gradients, copied (hot in cache) into rows
+        dgx = np.empty((N, G), dt)
+        dhT = np.zeros((P, h0.shape[0]), dt) if ghn is None else np.array(ghn.T, dtype=dt, order="C")
+        dcT = np.zeros((H, c0.shape[0]), dt) if gcn is None else np.array(gcn.T, dtype=dt, order="C")
+        dhp_all = np.empty(N * P, dt) if w_hr is not None else None
         for s, e, b in reversed(_steps(ctx.batch_sizes, ctx.reverse)):
-            dh = dh_cur[:b]
+            dh = dhT[:, :b]
             if gout is not None:
-                dh = dh + gout[s:e]
+                dh = dh + gout[s:e].T
             if w_hr is not None:
-                dhp_all[s:e] = dh
-                dh = dh @ w_hr
-            a = acts[s:e]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            tc = tcs[s:e]
-            d = dgates[s:e]
-            dc = 1 - tc * tc
-            dc *= o
+                dhp_all[s * P:e * P].reshape(P, b)[...] = dh
+                dh = w_hrT @ dh
+            a = acts[s * G:e * G].reshape(G, b)
+            da = dact[s * G:e * G].reshape(G, b)
+            g = a[2 * H:3 * H]
+            np.multiply(g, g, out=da[2 * H:3 * H])
+            np.subtract(1, da[2 * H:3 * H], out=da[2 * H:3 * H])
+            tc = tcs[s * H:e * H].reshape(H, b)
+            d = d_buf[:G * b].reshape(G, b)
+            dc = tc * tc
+            np.subtract(1, dc, out=dc)
+            dc *= a[3 * H:]
             dc *= dh
-            dc += dc_cur[:b]
-            # o gate
-            do = d[:, 3 * H:]
-            np.multiply(dh, tc, out=do)
-            do *= o
-            do *= 1 - o
-            # i gate
-            di = d[:, :H]
-            np.multiply(dc, g, out=di)
-            di *= i
-            di *= 1 - i
-            # f gate
-            df = d[:, H:2 * H]
-            np.multiply(dc, cprev[s:e], out=df)
-            df *= f
-            df *= 1 - f
-            # g (cell candidate)
-            dg = d[:, 2 * H:3 * H]
-            np.multiply(dc, i, out=dg)
-            dg *= 1 - g * g
-            dc_cur[:b] = dc * f
-            np.matmul(d, w_hh, out=dh_cur[:b])
+            dc += dcT[:, :b]                                        # dL/dc'
+            np.multiply(dc, g, out=d[:H])                           # i
+            np.multiply(dc, cprev[s * H:e * H].reshape(H, b), out=d[H:2 * H])   # f
+            np.multiply(dc, a[:H], out=d[2 * H:3 * H])              # g
+            np.multiply(dh, tc, out=d[3 * H:])                      # o
+            d *= da
+            dgx[s:e] = d.T
+            np.multiply(dc, a[H:2 * H], out=dcT[:, :b])
+            if b == dhT.shape[1]:
+                np.matmul(w_hhT, d, out=dhT)
+            else:
+                dhT[:, :b] = w_hhT @ d
         e = ctx.edges
-        r = [Tensor._make(dgates) if e[0] is not None else None,
-             _maybe(dh_cur, ctx, 1), _maybe(dc_cur, ctx, 2),
-             Tensor._make(dgates.T @ hprev) if e[3] is not None else None]
+        bs = ctx.batch_sizes
+        r = [Tensor._make(dgx) if e[0] is not None else None,
+             _maybe(np.ascontiguousarray(dhT.T), ctx, 1), _maybe(np.ascontiguousarray(dcT.T), ctx, 2),
+             Tensor._make(dgx.T @ hprev) if e[3] is not None else None]
         if w_hr is not None:
-            r.append(Tensor._make(dhp_all.T @ hraw) if e[4] is not None else None)
+            r.append(Tensor._make(_from_blocks(dhp_all, bs, P).T @ _from_blocks(hraw, bs, H))
+                     if e[4] is not None else None)
         return tuple(r)
 
     def _composed(ctx, gx, h0, c0, w_hh, w_hr=None):
