@@ -108,7 +108,7 @@ class _Progress:
 def _fetch(url: str, part: Path, progress: bool, timeout: float) -> None:
     """Append the rest of ``url`` to ``part`` (resuming with a Range request when ``part`` has bytes).
 
-    Returns when the server has sent the whole body; raises ``IOError`` when the transfer stops short."""
+    Returns when the server has sent the whole body; raises ``OSError`` when the transfer stops short."""
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     if have:
