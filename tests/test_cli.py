@@ -1,0 +1,93 @@
+"""The `ember` command line, end to end on tiny configurations (in-process, so each run takes seconds)."""
+import json
+
+import pytest
+
+import ember
+from ember.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_train_lenet_writes_the_three_files_and_eval_reads_them(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, _ = _run(capsys, "train", "lenet", "--epochs", "2", "--subset", "256", "--out", str(out),
+                           "--no-progress")
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.safetensors", "curves.png", "metrics.json"]
+    with open(out / "metrics.json") as fh:
+        metrics = json.load(fh)
+    assert metrics["model"] == "lenet" and metrics["dataset"] == "mnist5k" and metrics["epochs"] == 2
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["seconds"] > 0
+    assert len(metrics["history"]["val_accuracy"]) == 2
+    assert sum(map(sum, metrics["confusion_matrix"])) == metrics["test_samples"] == 256
+    assert "test_accuracy:" in stdout and f"wrote {out}" in stdout
+
+    code, stdout, _ = _run(capsys, "eval", str(out / "checkpoint.safetensors"))
+    assert code == 0
+    acc = float(stdout.split("test_accuracy: ")[1].split()[0])
+    test_samples = int(stdout.split("test_samples: ")[1].split()[0])
+    assert test_samples == 1000           # eval uses the whole test split
+    assert 0.0 <= acc <= 1.0 and "confusion matrix" in stdout
+
+    ckpt = ember.load(out / "checkpoint.safetensors")
+    assert ckpt["recipe"] == "lenet" and ckpt["args"]["epochs"] == 2 and ckpt["epoch"] == 2
+
+
+def test_resume_continues_to_the_requested_epoch(tmp_path, capsys):
+    first = tmp_path / "a"
+    assert _run(capsys, "train", "lenet", "--epochs", "2", "--subset", "128", "--out", str(first),
+                "--no-progress", "--no-augment", "--scheduler", "cosine")[0] == 0
+    second = tmp_path / "b"
+    code, stdout, _ = _run(capsys, "train", "lenet", "--epochs", "3", "--subset", "128", "--out", str(second),
+                           "--no-progress", "--no-augment", "--scheduler", "cosine",
+                           "--resume", str(first / "checkpoint.safetensors"))
+    assert code == 0 and "resumed from" in stdout and "at epoch 2" in stdout
+    with open(second / "metrics.json") as fh:
+        metrics = json.load(fh)
+    assert metrics["epochs"] == 3 and metrics["history"]["epoch"] == [1, 2, 3]
+
+
+def test_regression_reports_mse(tmp_path, capsys):
+    out = tmp_path / "boston"
+    code, stdout, _ = _run(capsys, "train", "mlp", "--dataset", "boston", "--epochs", "30", "--out", str(out),
+                           "--no-progress")
+    assert code == 0
+    with open(out / "metrics.json") as fh:
+        metrics = json.load(fh)
+    # predicting the training mean gives a test MSE of about 80 on this split; 30 epochs must do far better
+    assert metrics["test_mse"] < 40 and metrics["test_mae"] > 0 and "test_mse:" in stdout
+    code, stdout, _ = _run(capsys, "eval", str(out / "checkpoint.safetensors"))
+    assert code == 0
+    assert float(stdout.split("test_mse: ")[1].split()[0]) == pytest.approx(metrics["test_mse"], rel=1e-5)
+
+
+def test_unknown_model_and_dataset_list_the_valid_names(capsys):
+    code, _, err = _run(capsys, "train", "nosuchmodel")
+    assert code == 2
+    assert "unknown model 'nosuchmodel'" in err and "lenet" in err and "resnet18" in err and "mlp" in err
+    code, _, err = _run(capsys, "train", "lenet", "--dataset", "imagenet")
+    assert code == 2
+    assert "unknown dataset 'imagenet'" in err and "mnist5k, digits, mnist, fashion-mnist, cifar10" in err
+
+
+def test_missing_download_is_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("EMBER_HOME", str(tmp_path / "empty"))
+    with pytest.raises(SystemExit, match="Dataset not found.*download"):
+        main(["train", "lenet", "--dataset", "fashion-mnist", "--out", str(tmp_path / "x"), "--no-progress"])
+
+
+def test_eval_rejects_foreign_checkpoints(tmp_path):
+    ember.save({"weight": ember.zeros(2)}, tmp_path / "w.safetensors")
+    with pytest.raises(SystemExit, match="not a checkpoint written by `ember train`"):
+        main(["eval", str(tmp_path / "w.safetensors")])
+
+
+def test_list(capsys):
+    code, stdout, _ = _run(capsys, "list")
+    assert code == 0
+    assert "lenet" in stdout and "classification" in stdout and "mlp" in stdout and "regression" in stdout
