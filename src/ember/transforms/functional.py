@@ -381,7 +381,10 @@ def rgb_to_grayscale(img, num_output_channels: int = 1):
     g = _gray(arr) if c == 3 else arr.copy()
     if num_output_channels == 3:
         g = np.repeat(g, 3, axis=-3)
-    return back(g)
+    out = back(g)
+    if isinstance(img, np.ndarray) and num_output_channels == 1 and out.ndim == 3:
+        out = out[:, :, 0]           # a one-channel array image is H×W, as np.asarray of a PIL "L" image
+    return out
 
 
 to_grayscale = rgb_to_grayscale

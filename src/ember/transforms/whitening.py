@@ -213,9 +213,10 @@ class PCAWhitening(_Whitening):
         k = d if self.n_components is None else self.n_components
         if k > d:
             raise ValueError(f"PCAWhitening: n_components={k} exceeds the data dimension {d}")
-        S = self.explained_variance_[:k]
+        self.explained_variance_ = S = self.explained_variance_[:k]
+        self.components_ = self.components_[:, :k]
         inv = np.where(S + self.epsilon > 0, 1.0 / np.sqrt(np.maximum(S + self.epsilon, 1e-300)), 0.0)
-        self.matrix_ = self.components_[:, :k] * inv
+        self.matrix_ = self.components_ * inv
 
     def forward(self, x):
         flat, lead, _, dt, is_tensor = self._flat(x, "PCAWhitening")
