@@ -14,11 +14,11 @@ V, H, FFN, HEADS, BLKS, MAXLEN = 50, 16, 32, 2, 2, 12
 class TorchBERTEncoder(torch.nn.Module):
     """The same network written in PyTorch: the attribute names match, so state_dicts map one to one."""
 
-    def __init__(self):
+    def __init__(self, activation="relu"):
         super().__init__()
         self.token_embedding = torch.nn.Embedding(V, H)
         self.segment_embedding = torch.nn.Embedding(2, H)
-        layer = torch.nn.TransformerEncoderLayer(H, HEADS, FFN, dropout=0.1, activation="gelu", batch_first=True)
+        layer = torch.nn.TransformerEncoderLayer(H, HEADS, FFN, dropout=0.1, activation=activation, batch_first=True)
         self.blks = torch.nn.TransformerEncoder(layer, BLKS, enable_nested_tensor=False)
         self.pos_embedding = torch.nn.Parameter(torch.zeros(1, MAXLEN, H))
 
@@ -42,10 +42,11 @@ def _inputs(batch=3, seq=9, seed=0):
     return tokens, segments, valid_lens
 
 
-def test_encoder_matches_torch_twin_eval():
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_encoder_matches_torch_twin_eval(activation):
     ember.manual_seed(0)
-    net = BERTEncoder(V, H, FFN, HEADS, BLKS, dropout=0.1, max_len=MAXLEN).eval()
-    twin = TorchBERTEncoder().eval()
+    net = BERTEncoder(V, H, FFN, HEADS, BLKS, dropout=0.1, max_len=MAXLEN, activation=activation).eval()
+    twin = TorchBERTEncoder(activation).eval()
     twin.load_state_dict(_to_torch_state(net))
     tokens, segments, valid_lens = _inputs()
     out = net(ember.tensor(tokens), ember.tensor(segments), ember.tensor(valid_lens))

@@ -6,8 +6,8 @@
     encoded, mlm_logits, nsp_logits = net(tokens, segments, valid_lens, pred_positions)
 
 * ``BERTEncoder``: token + segment + learned position embeddings, then ``nn.TransformerEncoder`` layers
-  (post-norm like BERT and d2l, batch first); ``valid_lens`` becomes the key-padding mask, so padded positions
-  are never attended to.
+  (post-norm like BERT and d2l, batch first, a ReLU feed-forward like d2l's; ``activation="gelu"`` is BERT's).
+  ``valid_lens`` becomes the key-padding mask, so padded positions are never attended to.
 * ``MaskLM``: gathers the encodings at ``pred_positions`` (one row per example, padded with 0) and predicts the
   original tokens with a two-layer MLP.
 * ``NextSentencePred``: a linear classifier on the ``<cls>`` representation (after BERT's tanh "pooler").
@@ -40,7 +40,7 @@ class BERTEncoder(nn.Module):
     """
 
     def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks, dropout, max_len=1000,
-                 activation="gelu"):
+                 activation="relu"):
         super().__init__()
         self.max_len = max_len
         self.token_embedding = nn.Embedding(vocab_size, num_hiddens)
@@ -107,7 +107,7 @@ class BERTModel(nn.Module):
     """
 
     def __init__(self, vocab_size, num_hiddens=128, ffn_num_hiddens=256, num_heads=2, num_blks=2, dropout=0.1,
-                 max_len=64, activation="gelu"):
+                 max_len=64, activation="relu"):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, num_hiddens=num_hiddens, ffn_num_hiddens=ffn_num_hiddens,
                            num_heads=num_heads, num_blks=num_blks, dropout=dropout, max_len=max_len,
