@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ember
 from ember import nn
-from ember.text.masks import sequence_mask
+from ember.text.masks import padding_mask, sequence_mask
 
 from . import register_model
 
@@ -39,8 +39,9 @@ def masked_softmax(X, valid_lens):
     if valid_lens.shape[0] != shape[0] * shape[1]:
         raise ValueError(f"masked_softmax(): valid_lens of {valid_lens.shape[0]} entries does not fit scores of "
                          f"shape {tuple(shape)}")
-    X = sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
-    return ember.softmax(X.reshape(shape), dim=-1)
+    # out of place (d2l masks in place, which would also change the caller's scores)
+    mask = padding_mask(valid_lens, shape[-1]).reshape(shape)
+    return ember.softmax(X.masked_fill(mask, -1e6), dim=-1)
 
 
 class MaskedSoftmaxCELoss(nn.CrossEntropyLoss):
