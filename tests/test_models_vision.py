@@ -358,12 +358,13 @@ def test_resnet_state_dict_equals_torchvision_layout(name, block, layers, no_ini
     assert shapes(emodel.state_dict()) == shapes(tmodel.state_dict())
 
 
-def test_small_resnet18_loads_torch_weights_and_matches():
+def test_small_resnet18_loads_a_torch_checkpoint_and_matches(tmp_path):
     torch.manual_seed(0)
     tmodel = TorchResNet(TorchBasicBlock, [2, 2, 2, 2], num_classes=10, in_channels=1, small_input=True)
     _perturb_bn(tmodel)
+    torch.save(tmodel.state_dict(), tmp_path / "resnet18.pth")       # what torchvision's weights files are
     emodel = get_model("resnet18", num_classes=10, in_channels=1, small_input=True)
-    emodel.load_state_dict(to_ember_state(tmodel))         # strict: every key and shape matches
+    emodel.load_state_dict(ember.load(tmp_path / "resnet18.pth"))    # strict: every key and shape matches
     tmodel.eval()
     emodel.eval()
     x = np.random.default_rng(0).standard_normal((2, 1, 16, 16)).astype(np.float32)
