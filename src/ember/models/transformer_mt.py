@@ -97,20 +97,23 @@ class TransformerMT(nn.Module):
         prefix = ember.zeros((src.shape[0], 0), dtype=ember.int64, device=src.device)
         return memory, mask, prefix
 
-    def decode(self, tgt, memory, memory_key_padding_mask=None):
-        """Causal decoder over the whole target prefix ``tgt`` (B, T) -> logits (B, T, V)."""
+    def decoder_states(self, tgt, memory, memory_key_padding_mask=None):
+        """The causal decoder's output (B, T, d) over the whole target prefix ``tgt`` (B, T)."""
         T = tgt.shape[1]
         mask = causal_mask(T, device=tgt.device, dtype=memory.dtype)
-        out = self.decoder(self._embed(self.tgt_embedding, tgt), memory, tgt_mask=mask, tgt_is_causal=True,
-                           memory_key_padding_mask=memory_key_padding_mask)
-        return self.generator(out)
+        return self.decoder(self._embed(self.tgt_embedding, tgt), memory, tgt_mask=mask, tgt_is_causal=True,
+                            memory_key_padding_mask=memory_key_padding_mask)
+
+    def decode(self, tgt, memory, memory_key_padding_mask=None):
+        """Logits (B, T, V) of the token after each prefix position of ``tgt`` (B, T)."""
+        return self.generator(self.decoder_states(tgt, memory, memory_key_padding_mask))
 
     def decode_step(self, tokens, state):
         """Append ``tokens`` (B, 1) to the prefix and return the next-token logits (B, 1, V) and the new state."""
         memory, mask, prefix = state
         prefix = ember.cat([prefix, tokens.to(ember.int64)], dim=1)
-        logits = self.decode(prefix, memory, mask)
-        return logits[:, -1:], (memory, mask, prefix)
+        hidden = self.decoder_states(prefix, memory, mask)
+        return self.generator(hidden[:, -1:]), (memory, mask, prefix)
 
     def forward(self, src, tgt, src_valid_len=None):
         """Teacher-forced logits (B, T_tgt, V) of the target tokens that follow ``tgt`` (B, T_tgt)."""
