@@ -251,3 +251,20 @@ def test_dataloader_workers_draw_different_augmentations():
     ember.manual_seed(0)
     again = [b[0].numpy() for b in loader]
     assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+
+
+def test_random_affine_translation_stays_within_bounds():
+    img = np.zeros((9, 8), np.uint8)
+    img[4, 4] = 255                                        # a single bright pixel shows the shift
+    t = T.RandomAffine(0, translate=(0.25, 0.0))
+    ember.manual_seed(0)
+    shifts = set()
+    for _ in range(100):
+        ys, xs = np.nonzero(t(img))
+        assert list(ys) == [4] and len(xs) == 1
+        shifts.add(int(xs[0]) - 4)
+    assert shifts <= {-2, -1, 0, 1, 2} and len(shifts) >= 4    # |tx| <= round(0.25 * 8)
+    with pytest.raises(ValueError, match="translate should be a sequence of two values in \\[0, 1\\]"):
+        T.RandomAffine(0, translate=(2.0, 0.0))
+    with pytest.raises(ValueError, match="scale values should be positive"):
+        T.RandomAffine(0, scale=(0.0, 1.0))

@@ -323,3 +323,50 @@ def test_bad_image_types_are_rejected():
     assert TF.get_dimensions(np.zeros((5, 6, 3), np.uint8)) == [3, 5, 6]
     assert TF.get_dimensions(ember.zeros(2, 5, 6)) == [2, 5, 6]
     assert TF.get_image_size(ember.zeros(2, 5, 6)) == [6, 5]
+
+
+def test_affine_translation_scale_and_clockwise_angle():
+    img = np.arange(1, 10, dtype=np.uint8).reshape(3, 3)
+    np.testing.assert_array_equal(TF.affine(img, 0, [1, 0], 1.0, 0), [[0, 1, 2], [0, 4, 5], [0, 7, 8]])
+    np.testing.assert_array_equal(TF.affine(img, 0, [0, -1], 1.0, 0), [[4, 5, 6], [7, 8, 9], [0, 0, 0]])
+    np.testing.assert_array_equal(TF.affine(img, 90, [0, 0], 1.0, 0), np.rot90(img, -1))   # affine: clockwise
+    x = np.zeros((4, 4), np.float32)
+    x[1:3, 1:3] = 1.0
+    np.testing.assert_array_equal(TF.affine(x, 0, [0, 0], 2.0, 0), np.ones((4, 4)))      # zoom into the centre
+    with pytest.raises(ValueError, match="affine: Argument scale should be positive"):
+        TF.affine(img, 0, [0, 0], 0.0, 0)
+
+
+def _torchvision_adjust_hue(img, hue_factor):
+    """torchvision's _rgb2hsv -> shift -> _hsv2rgb on a float image, written with PyTorch ops (the oracle)."""
+    r, g, b = img.unbind(dim=-3)
+    maxc, minc = img.max(dim=-3).values, img.min(dim=-3).values
+    eqc = maxc == minc
+    cr = maxc - minc
+    ones = torch.ones_like(maxc)
+    s = cr / torch.where(eqc, ones, maxc)
+    crd = torch.where(eqc, ones, cr)
+    rc, gc, bc = (maxc - r) / crd, (maxc - g) / crd, (maxc - b) / crd
+    h = (maxc == r) * (bc - gc) + ((maxc == g) & (maxc != r)) * (2.0 + rc - bc) \
+        + ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
+    h = (torch.fmod(h / 6.0 + 1.0, 1.0) + hue_factor) % 1.0
+    v = maxc
+    i = torch.floor(h * 6.0)
+    f = h * 6.0 - i
+    i = i.to(torch.int32) % 6
+    p = torch.clamp(v * (1.0 - s), 0.0, 1.0)
+    q = torch.clamp(v * (1.0 - s * f), 0.0, 1.0)
+    t = torch.clamp(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
+    mask = (i.unsqueeze(dim=-3) == torch.arange(6).view(-1, 1, 1)).to(img.dtype)
+    a4 = torch.stack((torch.stack((v, q, p, p, t, v), dim=-3), torch.stack((t, v, v, q, p, p), dim=-3),
+                      torch.stack((p, p, t, v, v, q), dim=-3)), dim=-4)
+    return torch.einsum("...ijk, ...xijk -> ...xjk", mask, a4)
+
+
+@pytest.mark.parametrize("hue_factor", [-0.5, -0.3, 0.0, 0.1, 0.45])
+def test_adjust_hue_matches_torchvision_formulas(hue_factor):
+    x = RS.rand(3, 9, 8).astype(np.float32)
+    x[:, 0, :3] = x[0, 0, :3]                                 # grey pixels
+    x[1, 1, :3] = x[0, 1, :3]                                 # ties between channels
+    out = TF.adjust_hue(_t(x), hue_factor).numpy()
+    np.testing.assert_allclose(out, _torchvision_adjust_hue(torch.from_numpy(x), hue_factor).numpy(), atol=3e-6)

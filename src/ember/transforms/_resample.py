@@ -110,6 +110,10 @@ def resize_chw(arr: np.ndarray, out_h: int, out_w: int, mode: str, antialias: bo
 def inverse_affine_matrix(center, angle, translate, scale, shear):
     """torchvision's ``_get_inverse_affine_matrix``: output pixel (centred coords) -> source position."""
     rot = math.radians(angle)
+    if shear[0] == 0 and shear[1] == 0 and scale == 1 and center[0] == 0 and center[1] == 0 \
+            and translate[0] == 0 and translate[1] == 0:
+        cos, sin = math.cos(rot), math.sin(rot)           # the common case, a plain rotation: no shear terms
+        return [cos, sin, 0.0, -sin, cos, 0.0]
     sx, sy = math.radians(shear[0]), math.radians(shear[1])
     cx, cy = center
     tx, ty = translate
@@ -162,6 +166,12 @@ def _limits(h: int, w: int) -> np.ndarray:
     return lim
 
 
+@lru_cache(maxsize=16)
+def _int_range(dtype):
+    info = np.iinfo(dtype)
+    return float(info.min), float(info.max)
+
+
 def _framed(arr, border):
     """``arr`` (..., C, H, W) with a one-pixel frame of ``border`` (per channel): out-of-image reads land on it."""
     h, w = arr.shape[-2:]
@@ -188,12 +198,12 @@ def affine_sample(arr: np.ndarray, matrix, out_h: int, out_w: int, mode: str, fi
     # Reads outside the image are clipped onto a one-pixel frame around it, which holds the fill (nearest) or 0
     # (bilinear): no masks needed. np.take is several times faster than fancy indexing here.
     if mode == "nearest":
-        ij = np.clip(np.rint(src), -1.0, lim)
+        ij = np.minimum(np.maximum(np.rint(src), -1.0), lim)       # ufuncs: np.clip's wrapper costs more here
         flat_idx = (ij[1] * W2 + ij[0] + (W2 + 1)).astype(np.intp)
         border = 0 if fill is None else fill
         if fill is not None and arr.dtype.kind in "iu":
-            info = np.iinfo(arr.dtype)
-            border = np.clip(np.round(fill), info.min, info.max).astype(arr.dtype)
+            lo, hi = _int_range(arr.dtype)
+            border = np.minimum(np.maximum(np.rint(fill), lo), hi).astype(arr.dtype)
         framed = _framed(arr, border).reshape(lead + (-1,))
         return np.take(framed, flat_idx, axis=-1).reshape(lead + (out_h, out_w))
     ft = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float32)
@@ -203,7 +213,7 @@ def affine_sample(arr: np.ndarray, matrix, out_h: int, out_w: int, mode: str, fi
     framed = framed.reshape(framed.shape[:-2] + (-1,))
     f0 = np.floor(src)
     frac = (src - f0).astype(ft)
-    corner = np.clip(np.stack((f0, f0 + 1.0)), -1.0, lim) + 1.0                 # (lo/hi, x/y, P)
+    corner = np.minimum(np.maximum(np.stack((f0, f0 + 1.0)), -1.0), lim) + 1.0   # (lo/hi, x/y, P)
     idx = (corner[:, None, 1] * W2 + corner[None, :, 0]).astype(np.intp).reshape(4, -1)   # (y, x) pairs
     wts = np.stack((1.0 - frac, frac))                                          # (lo/hi, x/y, P)
     wgt = (wts[:, None, 1] * wts[None, :, 0]).reshape(4, -1)

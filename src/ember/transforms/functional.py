@@ -301,11 +301,11 @@ def _fill_values(fill, channels, fname):
     """None, or the fill as float64 shaped (C, 1, 1) (one value per channel, broadcast from a single one)."""
     if fill is None:
         return None
-    f = np.asarray(fill, dtype=np.float64).reshape(-1)
-    if f.size not in (1, channels):
+    f = np.array(fill, dtype=np.float64).reshape(-1, 1, 1)
+    if f.shape[0] not in (1, channels):
         raise ValueError(f"{fname}: The number of elements in 'fill' does not match the number of channels of the "
-                         f"image ({f.size} != {channels})")
-    return np.broadcast_to(f, (channels,)).reshape(-1, 1, 1)
+                         f"image ({f.shape[0]} != {channels})")
+    return f if f.shape[0] == channels else f.repeat(channels, axis=0)
 
 
 def _warp(img, matrix, interpolation, expand, fill, fname):
@@ -425,33 +425,16 @@ def adjust_saturation(img, saturation_factor: float):
     return back(_blend(arr, _gray(arr), f))
 
 
-def _rgb2hsv(x):
+def _hue_sector(x):
+    """Hue of RGB pixels (..., 3, H, W) in sixths of a turn (-1 < h < 5), plus value (max) and chroma (max - min),
+    with torchvision's ``_rgb2hsv`` conventions (grey pixels get hue 0)."""
     r, g, b = x[..., 0, :, :], x[..., 1, :, :], x[..., 2, :, :]
-    maxc = x.max(axis=-3)
-    minc = x.min(axis=-3)
-    eqc = maxc == minc
-    cr = maxc - minc
-    s = cr / np.where(eqc, 1.0, maxc)
-    crd = np.where(eqc, 1.0, cr)
-    rc, gc, bc = (maxc - r) / crd, (maxc - g) / crd, (maxc - b) / crd
-    hr = (maxc == r) * (bc - gc)
-    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
-    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
-    h = np.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0)
-    return h, s, maxc
-
-
-def _hsv2rgb(h, s, v):
-    i = np.floor(h * 6.0)
-    f = h * 6.0 - i
-    i = i.astype(np.int32) % 6
-    p = np.clip(v * (1.0 - s), 0.0, 1.0)
-    q = np.clip(v * (1.0 - s * f), 0.0, 1.0)
-    t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
-    r = np.choose(i, (v, q, p, p, t, v))
-    g = np.choose(i, (t, v, v, q, p, p))
-    b = np.choose(i, (p, p, t, v, v, q))
-    return np.stack((r, g, b), axis=-3)
+    maxc = np.maximum(np.maximum(r, g), b)           # faster than x.max(axis=-3) on an H×W×C-strided array
+    cr = maxc - np.minimum(np.minimum(r, g), b)
+    crd = np.where(cr == 0, 1.0, cr).astype(x.dtype, copy=False)
+    rc, gc, bc = (maxc[..., None, :, :] - x) / crd[..., None, :, :]
+    h = np.where(maxc == r, bc - gc, np.where(maxc == g, 2.0 + rc - bc, 4.0 + gc - rc))
+    return h, maxc, cr
 
 
 def adjust_hue(img, hue_factor: float):
@@ -463,11 +446,15 @@ def adjust_hue(img, hue_factor: float):
     if c == 1:
         return img
     orig = arr.dtype
-    x = arr.astype(np.float32) / np.float32(255) if orig.kind != "f" else arr
-    h, s, v = _rgb2hsv(x)
-    h = np.fmod(h + hue_factor, 1.0)
-    h = np.where(h < 0, h + 1.0, h)               # Python/torch % keeps the sign of the divisor
-    out = _hsv2rgb(h, s, v).astype(x.dtype)
+    x = np.ascontiguousarray(arr, dtype=np.float32) / np.float32(255) if orig.kind != "f" else arr
+    h, v, chroma = _hue_sector(x)
+    h6 = h + 6.0 * hue_factor                        # in (-4, 8): bring into [0, 6) (np.mod is slow)
+    h6 = np.where(h6 < 0, h6 + 6.0, np.where(h6 >= 6.0, h6 - 6.0, h6))
+    # HSV -> RGB in closed form: channel n in (5, 3, 1) is v - chroma * clip(min(k, 4 - k), 0, 1), k = (n + h6) mod 6
+    k = np.array([5.0, 3.0, 1.0], dtype=x.dtype).reshape(3, 1, 1) + h6[..., None, :, :]
+    k = np.where(k >= 6.0, k - 6.0, k)
+    amount = np.minimum(np.maximum(np.minimum(k, 4.0 - k), 0.0), 1.0)
+    out = (v[..., None, :, :] - chroma[..., None, :, :] * amount).astype(x.dtype, copy=False)
     if orig.kind != "f":
         out = (out * (max_value(orig) + 1.0 - 1e-3)).astype(orig)
     return back(out)
