@@ -204,6 +204,7 @@ def test_recipe_few_steps(tmp_path):
         assert 0.0 <= saved[key] <= 1.0
     pre = saved["history"]["pretrain"]
     assert len(pre["loss"]) == 2 and all(np.isfinite(pre["val_loss"]))
+    assert metrics["scratch_steps"] == metrics["finetune_steps"] > 0     # a fair comparison: the same steps
     ckpt = ember.load(str(tmp_path / "run" / "checkpoint.safetensors"))
     assert ckpt["recipe"] == "bert-mini" and ckpt["vocab"][:5] == ["<unk>"] + RESERVED
     again = recipe.evaluate(ckpt, argparse.Namespace(batch_size=None))

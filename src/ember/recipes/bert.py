@@ -395,20 +395,27 @@ def _loader(dataset, batch_size, shuffle, seed):
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
-def _finetune(args, bert, data, minutes, label):
-    """Fine-tune ``BERTClassifier(bert)`` on the continuation-or-reply pairs; returns (classifier, history,
-    test accuracy)."""
+def _finetune(args, bert, data, minutes, label, max_steps=None):
+    """Fine-tune ``BERTClassifier(bert)`` on the continuation-or-reply pairs for at most ``minutes`` (and
+    ``max_steps`` optimiser steps); returns (classifier, history, test accuracy, steps taken)."""
     from ember.models.bert import BERTClassifier
+    from ember.training import Callback
     _, PairClassifierTrainer = _trainers()
+
+    class StepLimit(Callback):
+        def on_optimizer_step(self, trainer):
+            if max_steps is not None and trainer.global_step >= max_steps:
+                trainer.stop_training = True
+
     clf = BERTClassifier(bert, num_classes=2, dropout=_setting(args, "dropout", 0.1))
     opt = _make_optimizer(args, clf.parameters(), _setting(args, "finetune_lr", 2e-4))
     trainer = PairClassifierTrainer(clf, opt, metrics=("accuracy",), progress=not args.no_progress,
-                                    max_minutes=minutes, device=args.device)
+                                    max_minutes=minutes, callbacks=[StepLimit()], device=args.device)
     trainer.log(f"fine-tuning ({label} encoder) on continuation-or-reply: {len(data['pairs_train'])} train / "
                 f"{len(data['pairs_val'])} test pairs")
     history = trainer.fit(_loader(data["pairs_train"], args.batch_size, True, args.seed),
                           _loader(data["pairs_val"], 256, False, 0), epochs=_setting(args, "finetune_epochs", 3))
-    return clf, history, history["val_accuracy"][-1]
+    return clf, history, history["val_accuracy"][-1], trainer.global_step
 
 
 def _plot(path, pre, fine, scratch):
@@ -505,10 +512,12 @@ def train(args):
 
     # Stage 2: the same classifier fine-tuned from the pre-trained encoder and from scratch.
     ft_minutes = max((budget * 60 - (time.perf_counter() - start)) / 60 / 2 * 0.9, 0.05)
-    clf, fine, finetune_accuracy = _finetune(args, bert, data, ft_minutes, "pretrained")
+    clf, fine, finetune_accuracy, steps = _finetune(args, bert, data, ft_minutes, "pretrained")
     ember.manual_seed(args.seed + 1)
     scratch_bert = BERTModel(**config)
-    _, scratch, scratch_accuracy = _finetune(args, scratch_bert, data, ft_minutes, "scratch")
+    # The same number of optimiser steps (the time limit is only a safety net here).
+    _, scratch, scratch_accuracy, scratch_steps = _finetune(args, scratch_bert, data, 1.5 * ft_minutes,
+                                                            "scratch", max_steps=steps)
 
     metrics = {
         "mlm_accuracy": pre["val_mlm_accuracy"][-1], "nsp_accuracy": pre["val_nsp_accuracy"][-1],
@@ -516,7 +525,8 @@ def train(args):
         "finetune_task": "continuation-or-reply (Shakespeare, held-out split)", "finetune_chance": 0.5,
         "finetune_accuracy": finetune_accuracy, "scratch_accuracy": scratch_accuracy,
         "epochs": len(pre["epoch"]), "finetune_epochs": len(fine["epoch"]),
-        "scratch_epochs": len(scratch["epoch"]), "pretrain_seconds": pretrain_seconds,
+        "scratch_epochs": len(scratch["epoch"]), "finetune_steps": steps, "scratch_steps": scratch_steps,
+        "pretrain_steps": trainer.global_step, "pretrain_seconds": pretrain_seconds,
         "seconds": time.perf_counter() - start, "vocab_size": len(bpe.vocab),
         "parameters": sum(p.numel() for p in bert.parameters()),
     }
