@@ -211,7 +211,7 @@ def train_classifier(args):
                     "train_samples": len(train_ds), "test_samples": len(test_ds), "seed": args.seed,
                     "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
                     "augment": bool(args.augment), "confusion_matrix": cm.compute().tolist()})
-    write_run(args.out, trainer.history, metrics, title=f"{args.model} on {args.dataset}")
+    write_run(args.out, trainer.history, metrics, title=f"{args.model} on {args.dataset}", val_label="test")
     return {k: v for k, v in metrics.items() if k != "confusion_matrix"}
 
 
@@ -332,7 +332,7 @@ def train_regressor(args):
                "train_seconds": round(fit_seconds, 2), "model": args.model, "dataset": args.dataset,
                "parameters": sum(p.numel() for p in model.parameters()), "train_samples": len(train_ds),
                "test_samples": len(test_ds), "seed": args.seed}
-    write_run(args.out, trainer.history, metrics, title=f"{args.model} on {args.dataset}")
+    write_run(args.out, trainer.history, metrics, title=f"{args.model} on {args.dataset}", val_label="test")
     return metrics
 
 

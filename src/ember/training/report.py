@@ -40,10 +40,10 @@ def write_metrics(path, metrics, history=None):
     os.replace(tmp, path)
 
 
-def plot_curves(history, path, title=None):
+def plot_curves(history, path, title=None, val_label="validation"):
     """Save a PNG: loss (train/val) on the left, the first metric found in ``history`` (accuracy, top5,
-    perplexity, mse, ...) on the right, against the epoch. Needs matplotlib (uses the Agg canvas directly, so it
-    never touches pyplot's global backend)."""
+    perplexity, mse, ...) on the right, against the epoch; the ``val_*`` series are labelled ``val_label``.
+    Needs matplotlib (uses the Agg canvas directly, so it never touches pyplot's global backend)."""
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -54,7 +54,7 @@ def plot_curves(history, path, title=None):
     FigureCanvasAgg(fig)
     for i, (key, label) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
-        for series, style, name in ((key, "-o", "train"), (f"val_{key}", "-s", "validation")):
+        for series, style, name in ((key, "-o", "train"), (f"val_{key}", "-s", val_label)):
             values = history.get(series)
             if values:
                 ys = [float("nan") if v is None else v for v in values]
@@ -71,12 +71,12 @@ def plot_curves(history, path, title=None):
     os.replace(tmp, path)
 
 
-def write_run(out_dir, history, metrics, title=None):
+def write_run(out_dir, history, metrics, title=None, val_label="validation"):
     """Write ``curves.png`` and ``metrics.json`` into ``out_dir`` (created if needed); returns the two paths."""
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     curves = os.path.join(out_dir, "curves.png")
     metrics_path = os.path.join(out_dir, "metrics.json")
-    plot_curves(history, curves, title=title)
+    plot_curves(history, curves, title=title, val_label=val_label)
     write_metrics(metrics_path, metrics, history)
     return curves, metrics_path
