@@ -1,6 +1,5 @@
 """ember.transforms' transform objects: seeded reproducibility, the ranges the random draws must respect,
 hand-computed results and torchvision's argument errors."""
-import math
 import warnings
 
 import numpy as np

@@ -165,7 +165,8 @@ def _torchvision_rotate(img, angle, mode, expand=False, center=None, fill=None):
         pts = torch.tensor([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
                             [0.5 * w, -0.5 * h, 1.0]])
         new = pts @ torch.tensor(m, dtype=torch.float).view(2, 3).T
-        lo, hi = new.min(0).values + torch.tensor((w * 0.5, h * 0.5)), new.max(0).values + torch.tensor((w * 0.5, h * 0.5))
+        half = torch.tensor((w * 0.5, h * 0.5))
+        lo, hi = new.min(0).values + half, new.max(0).values + half
         size = torch.ceil((hi / 1e-4).trunc_() * 1e-4) - torch.floor((lo / 1e-4).trunc_() * 1e-4)
         ow, oh = int(size[0]), int(size[1])
     else:
@@ -370,3 +371,14 @@ def test_adjust_hue_matches_torchvision_formulas(hue_factor):
     x[1, 1, :3] = x[0, 1, :3]                                 # ties between channels
     out = TF.adjust_hue(_t(x), hue_factor).numpy()
     np.testing.assert_allclose(out, _torchvision_adjust_hue(torch.from_numpy(x), hue_factor).numpy(), atol=3e-6)
+
+
+def test_batched_tensors_and_integer_erasing():
+    x = RS.rand(2, 3, 6, 6).astype(np.float32)
+    out = TF.resize(_t(x), [3, 3], antialias=False).numpy()
+    ref = tF.interpolate(torch.from_numpy(x), size=(3, 3), mode="bilinear", align_corners=False).numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-6)
+    np.testing.assert_array_equal(TF.rotate(_t(x), 90).numpy(), np.rot90(x, 1, axes=(2, 3)))
+    a = np.full((4, 4), 100, np.uint8)
+    out = TF.erase(a, 0, 0, 2, 2, np.array([[[-3.0, 300.0], [1.4, 7.6]]], np.float32))
+    np.testing.assert_array_equal(out[:2, :2], [[0, 255], [1, 8]])               # rounded and clipped

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from .._tensor import Tensor
-from ._image import check_image, to_chw, get_dimensions, max_value, cast_back
+from ._image import to_chw, get_dimensions, max_value, cast_back
 from . import _resample
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels", "to_tensor",
@@ -473,5 +473,7 @@ def erase(img, i: int, j: int, h: int, w: int, v, inplace: bool = False):
     vv = v.cpu()._data if isinstance(v, Tensor) else np.asarray(v)
     if vv.ndim == 1:
         vv = vv.reshape(-1, 1, 1)
+    if out.dtype.kind in "iu" and vv.dtype.kind == "f":     # e.g. value="random" on a uint8 array
+        vv = cast_back(vv, out.dtype, clamp=True)
     out[..., i:i + h, j:j + w] = vv
     return back(out)
