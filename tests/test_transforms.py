@@ -267,3 +267,15 @@ def test_random_affine_translation_stays_within_bounds():
         T.RandomAffine(0, translate=(2.0, 0.0))
     with pytest.raises(ValueError, match="scale values should be positive"):
         T.RandomAffine(0, scale=(0.0, 1.0))
+
+
+def test_convert_image_dtype_and_interpolation_mode():
+    u8 = ember.from_numpy(np.array([[[0, 128, 255]]], np.uint8))
+    f = T.ConvertImageDtype(ember.float32)(u8)
+    np.testing.assert_allclose(f.numpy(), [[[0.0, 128 / 255, 1.0]]], rtol=1e-7)
+    back = T.ConvertImageDtype(ember.uint8)(f)
+    np.testing.assert_array_equal(back.numpy(), [[[0, 128, 255]]])       # × 255.999 and truncate, as torchvision
+    up = T.Resize(4, interpolation=T.InterpolationMode.NEAREST)(np.array([[1, 2], [3, 4]], np.uint8))
+    np.testing.assert_array_equal(up, [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
+    with pytest.raises(TypeError, match="Resize: Size should be int or sequence"):
+        T.Resize(2.5)
