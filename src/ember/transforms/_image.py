@@ -69,9 +69,7 @@ def to_chw(img, fname: str):
         return arr, back
     if img.ndim == 2:
         return img[None], lambda out: np.ascontiguousarray(out[0])
-    return img.transpose(2, 0, 1), lambda out: np.ascontiguousarray(out.transpose(*range(out.ndim - 3),
-                                                                                  out.ndim - 2, out.ndim - 1,
-                                                                                  out.ndim - 3))
+    return img.transpose(2, 0, 1), lambda out: np.ascontiguousarray(out.transpose(1, 2, 0))
 
 
 def get_dimensions(img) -> list[int]:

@@ -110,20 +110,19 @@ def normalize(tensor: Tensor, mean, std, inplace: bool = False) -> Tensor:
     if (s == 0).any():
         raise ValueError(f"normalize: std evaluated to zero after conversion to {tensor.dtype}, leading to "
                          "division by zero.")
-    m = m.reshape(-1, 1, 1)
-    s = s.reshape(-1, 1, 1)
+    from ..backend import to_device
+    dev = tensor.device
+    m = to_device(m.reshape(-1, 1, 1), dev)           # CuPy tensors get CuPy constants
+    s = to_device(s.reshape(-1, 1, 1), dev)
+    if tensor.requires_grad:      # keep the graph: an adversarial example may be normalised inside the model
+        if inplace:
+            return tensor.sub_(Tensor._make(m)).div_(Tensor._make(s))
+        return (tensor - Tensor._make(m)) / Tensor._make(s)
     if inplace:
-        if tensor.requires_grad:
-            from ..backend import to_device
-            return tensor.sub_(Tensor._make(to_device(m, tensor.device))).div_(
-                Tensor._make(to_device(s, tensor.device)))
         tensor._data -= m
         tensor._data /= s
         tensor._version[0] += 1
         return tensor
-    if tensor.requires_grad:      # keep the graph: an adversarial example may be normalised inside the model
-        from ..backend import to_device
-        return (tensor - Tensor._make(to_device(m, tensor.device))) / Tensor._make(to_device(s, tensor.device))
     return Tensor._make((tensor._data - m) / s)
 
 
