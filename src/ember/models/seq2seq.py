@@ -80,7 +80,11 @@ class AdditiveAttention(nn.Module):
         self.attention_weights = None
 
     def forward(self, queries, keys, values, valid_lens=None):
-        queries, keys = self.W_q(queries), self.W_k(keys)
+        return self.attend(self.W_q(queries), self.W_k(keys), values, valid_lens)
+
+    def attend(self, queries, keys, values, valid_lens=None):
+        """``forward`` with queries and keys already projected (``W_q(queries)``, ``W_k(keys)``): a decoder that
+        queries the same keys at every step projects them once."""
         features = ember.tanh(queries.unsqueeze(2) + keys.unsqueeze(1))      # (B, Q, K, num_hiddens)
         scores = self.w_v(features).squeeze(-1)
         self.attention_weights = masked_softmax(scores, valid_lens)
@@ -156,22 +160,24 @@ class Seq2SeqAttentionDecoder(nn.Module):
 
     def init_state(self, enc_outputs, enc_valid_lens=None):
         outputs, hidden = enc_outputs
-        return outputs.permute(1, 0, 2), hidden, enc_valid_lens     # keys/values batch-first (B, T_src, H)
+        outputs = outputs.permute(1, 0, 2)                             # values, batch-first (B, T_src, H)
+        # the keys' projection W_k(outputs) is the same at every step: computed once per sentence
+        return outputs, self.attention.W_k(outputs), hidden, enc_valid_lens
 
     def forward(self, X, state):
-        enc_outputs, hidden, enc_valid_lens = state
+        enc_outputs, keys, hidden, enc_valid_lens = state
         embs = self.embedding(X.T)                                    # (T, B, E)
         outputs, weights = [], []
         for x in embs:            # one step at a time: each query is the state the previous step produced
-            query = hidden[-1].unsqueeze(1)                            # (B, 1, H)
-            context = self.attention(query, enc_outputs, enc_outputs, enc_valid_lens)
+            query = self.attention.W_q(hidden[-1].unsqueeze(1))        # (B, 1, num_hiddens)
+            context = self.attention.attend(query, keys, enc_outputs, enc_valid_lens)
             x = ember.cat([context, x.unsqueeze(1)], dim=-1)
             out, hidden = self.rnn(x.permute(1, 0, 2), hidden)
             outputs.append(out)
             weights.append(self.attention.attention_weights)
         self.attention_weights = ember.cat(weights, dim=1)
         logits = self.dense(ember.cat(outputs, dim=0))
-        return logits.transpose(0, 1), (enc_outputs, hidden, enc_valid_lens)
+        return logits.transpose(0, 1), (enc_outputs, keys, hidden, enc_valid_lens)
 
 
 class EncoderDecoder(nn.Module):

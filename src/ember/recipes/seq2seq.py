@@ -21,7 +21,7 @@ import ember
 from ember.recipes import register
 from ember.training import Trainer, write_run
 
-MODEL_DEFAULTS = dict(embed_size=256, num_hiddens=256, num_layers=2, dropout=0.1, bidirectional=False,
+MODEL_DEFAULTS = dict(embed_size=128, num_hiddens=256, num_layers=2, dropout=0.2, bidirectional=False,
                       num_steps=30, clip=1.0, num_examples=None, max_test=None)
 D2L_BLEU_K = 2
 
