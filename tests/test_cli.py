@@ -91,3 +91,22 @@ def test_list(capsys):
     code, stdout, _ = _run(capsys, "list")
     assert code == 0
     assert "lenet" in stdout and "classification" in stdout and "mlp" in stdout and "regression" in stdout
+
+
+def test_zoo_model_with_resized_inputs(tmp_path, capsys):
+    """LeNet-5 takes 32x32 images: the 8x8 Digits are resized for training and again by `ember eval`."""
+    out = tmp_path / "digits"
+    code, _, _ = _run(capsys, "train", "lenet5", "--dataset", "digits", "--epochs", "1", "--subset", "64",
+                      "--batch-size", "16", "--optimizer", "adam", "--lr", "0.001", "--out", str(out),
+                      "--no-progress")
+    assert code == 0
+    ckpt = ember.load(out / "checkpoint.safetensors")
+    assert ckpt["input_size"] == [32, 32] and ckpt["in_channels"] == 1 and ckpt["num_classes"] == 10
+    code, stdout, _ = _run(capsys, "eval", str(out / "checkpoint.safetensors"))
+    assert code == 0 and "test_samples: 360" in stdout
+
+
+def test_unknown_optimizer_lists_the_valid_ones(tmp_path, capsys):
+    code, _, err = _run(capsys, "train", "lenet", "--optimizer", "lbfgs", "--subset", "8", "--out",
+                        str(tmp_path / "x"), "--no-progress")
+    assert code == 2 and "unknown optimizer 'lbfgs'; valid optimizers: sgd, adam" in err

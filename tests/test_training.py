@@ -280,3 +280,31 @@ def test_bad_arguments():
         Trainer(model, opt, nn.CrossEntropyLoss(), metrics=("f1",))
     with pytest.raises(ValueError, match="no loss_fn given"):
         Trainer(model, opt, progress=False).fit(DataLoader(_blobs(), batch_size=32), epochs=1)
+
+
+def test_fine_tuning_frozen_backbone_and_param_groups():
+    """The two fine-tuning set-ups of examples/finetune.py: frozen parameters never move; a backbone group at
+    lr/10 moves exactly 10x less than the same group at the head's lr would (plain SGD, one step)."""
+    ds = _blobs(n=32)
+    ember.manual_seed(0)
+    model = _mlp()
+    backbone, head = list(model[0].parameters()), list(model[3].parameters())
+    for p in backbone:
+        p.requires_grad_(False)
+    before = _params(model)
+    opt = ember.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    Trainer(model, opt, nn.CrossEntropyLoss(), progress=False).fit(DataLoader(ds, batch_size=32), epochs=1)
+    after = _params(model)
+    np.testing.assert_array_equal(after["0.weight"], before["0.weight"])
+    assert not np.array_equal(after["3.weight"], before["3.weight"])
+
+    def one_step(backbone_lr):
+        ember.manual_seed(0)
+        m = _mlp()
+        start = _params(m)
+        groups = [{"params": list(m[0].parameters()), "lr": backbone_lr}, {"params": list(m[3].parameters())}]
+        Trainer(m, ember.optim.SGD(groups, lr=0.1), nn.CrossEntropyLoss(), progress=False, metrics=()).fit(
+            DataLoader(ds, batch_size=32), epochs=1)
+        return _params(m)["0.weight"] - start["0.weight"]
+
+    np.testing.assert_allclose(one_step(0.01), one_step(0.1) / 10, rtol=1e-4, atol=1e-7)   # float32 weights

@@ -126,8 +126,11 @@ def _scheduler(args, opt, steps_per_epoch):
     import ember.optim.lr_scheduler as S
     name = (args.scheduler or "none").lower()
     if name == "onecycle":
-        return S.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch,
-                            pct_start=0.25)
+        total = args.epochs * steps_per_epoch
+        if total < 4:            # too short to warm up and anneal (OneCycleLR would divide by zero)
+            return None
+        # a quarter of the run warms up; at least two steps, so each phase has a length
+        return S.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=max(0.25, 2.0 / total))
     if name == "cosine":
         return S.CosineAnnealingLR(opt, T_max=args.epochs)
     if name == "step":
