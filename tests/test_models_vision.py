@@ -13,6 +13,7 @@ import ember
 import ember.nn as nn
 from ember.models import get_model, list_models, register_model
 from ember.models.csinet import nmse
+from ember.models.googlenet import Inception
 
 VISION = ["lenet", "lenet5", "alexnet", "vgg11", "vgg16", "nin", "googlenet", "resnet18", "resnet34", "resnet50",
           "densenet121"]
@@ -436,3 +437,77 @@ def test_nmse_hand_computed():
         nmse(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match="zero energy"):
         nmse(np.ones((1, 2)), np.zeros((1, 2)))
+
+
+# torchvision's key names and shapes at a few telling places (from its model definitions), so that its weight
+# files load: the last dense layer of DenseNet-121, its transitions, GoogLeNet's 3x3 "5x5" branch, AlexNet's and
+# VGG-16's classifier indices.
+TORCHVISION_KEYS = {
+    "densenet121": {"features.denseblock4.denselayer16.conv2.weight": (32, 128, 3, 3),
+                    "features.denseblock4.denselayer16.norm1.running_var": (992,),
+                    "features.transition3.conv.weight": (512, 1024, 1, 1),
+                    "features.norm5.weight": (1024,), "classifier.weight": (1000, 1024)},
+    "googlenet": {"conv1.conv.weight": (64, 3, 7, 7), "conv1.bn.running_mean": (64,),
+                  "inception3a.branch3.1.conv.weight": (32, 16, 3, 3),
+                  "inception4e.branch4.1.conv.weight": (128, 528, 1, 1),
+                  "inception5b.branch3.1.conv.weight": (128, 48, 3, 3), "fc.weight": (1000, 1024)},
+    "alexnet": {"features.0.weight": (64, 3, 11, 11), "features.10.weight": (256, 256, 3, 3),
+                "classifier.1.weight": (4096, 9216), "classifier.4.weight": (4096, 4096),
+                "classifier.6.weight": (1000, 4096)},
+    "vgg16": {"features.0.weight": (64, 3, 3, 3), "features.28.weight": (512, 512, 3, 3),
+              "classifier.0.weight": (4096, 25088), "classifier.3.weight": (4096, 4096),
+              "classifier.6.bias": (1000,)},
+    "resnet50": {"layer1.0.downsample.0.weight": (256, 64, 1, 1), "layer4.2.conv3.weight": (2048, 512, 1, 1),
+                 "layer3.5.bn2.num_batches_tracked": (), "fc.weight": (1000, 2048)},
+}
+TORCHVISION_KEY_COUNTS = {"resnet18": 122, "resnet50": 320, "densenet121": 727, "googlenet": 344, "alexnet": 16,
+                          "vgg16": 32}
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION_KEY_COUNTS))
+def test_torchvision_key_names(name, no_init):
+    sd = get_model(name).state_dict()
+    assert len(sd) == TORCHVISION_KEY_COUNTS[name]
+    for key, shape in TORCHVISION_KEYS.get(name, {}).items():
+        assert tuple(sd[key].shape) == shape, key
+
+
+class TorchBasicConv2d(tnn.Module):
+    def __init__(self, cin, cout, **kw):
+        super().__init__()
+        self.conv = tnn.Conv2d(cin, cout, bias=False, **kw)
+        self.bn = tnn.BatchNorm2d(cout, eps=0.001)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)))
+
+
+class TorchInception(tnn.Module):
+    """torchvision.models.googlenet.Inception."""
+
+    def __init__(self, cin, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
+        super().__init__()
+        self.branch1 = TorchBasicConv2d(cin, ch1x1, kernel_size=1)
+        self.branch2 = tnn.Sequential(TorchBasicConv2d(cin, ch3x3red, kernel_size=1),
+                                      TorchBasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1))
+        self.branch3 = tnn.Sequential(TorchBasicConv2d(cin, ch5x5red, kernel_size=1),
+                                      TorchBasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1))
+        self.branch4 = tnn.Sequential(tnn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
+                                      TorchBasicConv2d(cin, pool_proj, kernel_size=1))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_inception_block_equals_torchvision_twin(train):
+    torch.manual_seed(0)
+    args = (12, 4, 6, 8, 2, 4, 4)
+    tblock, eblock = TorchInception(*args), Inception(*args)
+    _perturb_bn(tblock)
+    assert shapes(eblock.state_dict()) == shapes(tblock.state_dict())
+    eblock.load_state_dict(to_ember_state(tblock))
+    tblock.train(train)
+    eblock.train(train)
+    x = np.random.default_rng(0).standard_normal((2, 12, 5, 5)).astype(np.float32)
+    _compare_forward_backward(tblock, eblock, x)
