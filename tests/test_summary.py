@@ -129,6 +129,8 @@ def test_integer_inputs_for_token_models():
     assert s.output_shape == (1, 7, 100)
     assert s.total_params == 100 * 16 + 16 * 100 + 100 and s.total_flops == 7 * 16 * 100
     assert s.rows[0].flops == 0                          # an embedding is a lookup
+    model.default_input_dtype = ember.long               # what a token model declares for `ember summary`
+    assert ember.summary(model, (7,)).output_shape == (1, 7, 100)
 
 
 def test_no_side_effects():

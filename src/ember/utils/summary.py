@@ -174,8 +174,8 @@ def summary(model, input_size=None, dtype=None, *, batch_size: int = 1, input_da
         model: an ``ember.nn.Module``.
         input_size: one input's shape without the batch dimension, e.g. ``(1, 28, 28)``, or a list of shapes
             for a model with several inputs.
-        dtype: the input dtype (default: ember's default float dtype; pass ``ember.long`` for token ids), or one
-            per input.
+        dtype: the input dtype, or one per input (default: the model's ``default_input_dtype`` attribute if it
+            has one, e.g. ``ember.long`` for a model of token ids, else ember's default float dtype).
         batch_size: the batch dimension added in front (the mult-adds are for the whole batch).
         input_data: instead of ``input_size``, the actual input Tensor (or a tuple of Tensors) to run.
         device: where the inputs are made (default: the device of the model's first parameter).
@@ -201,6 +201,8 @@ def summary(model, input_size=None, dtype=None, *, batch_size: int = 1, input_da
     elif input_size is None:
         raise TypeError("summary(): give input_size (or input_data)")
     else:
+        if dtype is None:
+            dtype = getattr(model, "default_input_dtype", None)
         sizes, inputs = _make_inputs(input_size, dtype, batch_size, device)
 
     # The modules that get a row: leaves, modules holding parameters of their own, and modules whose forward
