@@ -55,7 +55,8 @@ def test_lm_recipe_resume_and_time_limit(tmp_path):
     recipe.train(args)
     # resume the 1-epoch checkpoint for a second epoch
     recipe, args2 = _args("gru-lm", tmp_path / "b", epochs=2, batch_size=8, num_hiddens=16, num_layers=1,
-                          embed_size=8, num_steps=8, max_tokens=1500, resume=str(tmp_path / "a" / "checkpoint.safetensors"))
+                          embed_size=8, num_steps=8, max_tokens=1500,
+                          resume=str(tmp_path / "a" / "checkpoint.safetensors"))
     metrics = recipe.train(args2)
     assert metrics["epochs"] == 2
     assert len(json.loads((tmp_path / "b" / "metrics.json").read_text())["history"]["loss"]) == 2

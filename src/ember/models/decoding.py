@@ -18,8 +18,6 @@ logits (1, T, V)``: the whole context, cropped to ``lm.max_len`` when it has one
 """
 from __future__ import annotations
 
-import math
-
 import ember
 
 __all__ = ["greedy_decode", "beam_search", "sample", "next_token_logits"]
@@ -159,8 +157,8 @@ def sample(lm, prompt_ids, length, temperature=1.0, top_k=None, greedy=False, ge
     """Continue ``prompt_ids`` (a non-empty list of ints) by ``length`` tokens and return prompt + continuation.
 
     Each token is drawn from softmax(logits / temperature) restricted to the ``top_k`` most likely tokens;
-    ``greedy=True`` takes the most likely token (so does ``top_k=1``, through the sampler). Randomness comes from ``generator`` or ember's
-    global RNG (``ember.manual_seed`` makes it reproducible). See the module docstring for what ``lm`` must be."""
+    ``greedy=True`` takes the most likely token (so does ``top_k=1``, through the sampler). Randomness comes from
+    ``generator`` or ember's global RNG (``ember.manual_seed`` makes it reproducible). See the module docstring for what ``lm`` must be."""
     ids = [int(i) for i in prompt_ids]
     if not ids:
         raise ValueError("sample(): prompt_ids needs at least one token (e.g. a newline or <bos>)")
