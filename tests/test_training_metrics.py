@@ -107,3 +107,12 @@ def test_write_run(tmp_path):
     assert doc["test_accuracy"] == 0.85 and doc["epochs"] == 3
     assert doc["history"]["val_loss"] == [1.1, 0.6, None]       # NaN -> null: strict JSON
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["curves.png", "metrics.json"]
+
+
+def test_write_run_without_matplotlib(tmp_path, monkeypatch, capsys):
+    import sys
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)      # import matplotlib.figure -> ImportError
+    curves, path = write_run(tmp_path, {"loss": [1.0]}, {"epochs": 1})
+    assert curves is None and (tmp_path / "metrics.json").exists() and not (tmp_path / "curves.png").exists()
+    err = capsys.readouterr().err
+    assert "skipping curves.png" in err and "pip install 'ember[train]'" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 
 __all__ = ["write_run", "plot_curves", "write_metrics"]
 
@@ -44,8 +45,11 @@ def plot_curves(history, path, title=None, val_label="validation"):
     """Save a PNG: loss (train/val) on the left, the first metric found in ``history`` (accuracy, top5,
     perplexity, mse, ...) on the right, against the epoch; the ``val_*`` series are labelled ``val_label``.
     Needs matplotlib (uses the Agg canvas directly, so it never touches pyplot's global backend)."""
-    from matplotlib.figure import Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    try:
+        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:
+        raise ImportError("plot_curves needs matplotlib: pip install 'ember[train]' (or matplotlib)") from None
 
     epochs = list(history.get("epoch") or range(1, len(history.get("loss", [])) + 1))
     metric = next((m for m in _METRIC_PANELS if m in history or f"val_{m}" in history), None)
@@ -72,11 +76,17 @@ def plot_curves(history, path, title=None, val_label="validation"):
 
 
 def write_run(out_dir, history, metrics, title=None, val_label="validation"):
-    """Write ``curves.png`` and ``metrics.json`` into ``out_dir`` (created if needed); returns the two paths."""
+    """Write ``curves.png`` and ``metrics.json`` into ``out_dir`` (created if needed); returns the two paths.
+    Without matplotlib the curves are skipped with a message (the path returned is then None): a finished
+    training run should not fail for want of a plotting library."""
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     curves = os.path.join(out_dir, "curves.png")
     metrics_path = os.path.join(out_dir, "metrics.json")
-    plot_curves(history, curves, title=title, val_label=val_label)
     write_metrics(metrics_path, metrics, history)
+    try:
+        plot_curves(history, curves, title=title, val_label=val_label)
+    except ImportError as e:
+        print(f"write_run: skipping curves.png ({e})", file=sys.stderr)
+        curves = None
     return curves, metrics_path
