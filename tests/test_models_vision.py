@@ -160,6 +160,21 @@ def test_googlenet_aux_outputs_in_training_only():
         assert model(ember.randn(2, 3, 16, 16)).shape == (2, 4)
 
 
+def test_googlenet_transform_input():
+    # torchvision's formula: channel c becomes x_c * (std_c / 0.5) + (mean_c - 0.5) / 0.5, before conv1.
+    model = get_model("googlenet", num_classes=3, small_input=True, transform_input=True).eval()
+    seen = []
+    model.conv1.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    x = np.random.default_rng(0).random((1, 3, 16, 16)).astype(np.float32)
+    with ember.no_grad():
+        model(ember.tensor(x))
+    mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+    std = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+    np.testing.assert_allclose(seen[0].numpy(), x * (std / 0.5) + (mean - 0.5) / 0.5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"GoogLeNet\(\): transform_input needs in_channels=3"):
+        get_model("googlenet", in_channels=1, transform_input=True)
+
+
 def test_small_input_changes_what_the_docstrings_say(no_init):
     big, small = get_model("resnet18"), get_model("resnet18", small_input=True)
     assert shapes(big.state_dict()).keys() == shapes(small.state_dict()).keys()

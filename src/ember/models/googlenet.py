@@ -71,16 +71,22 @@ class InceptionAux(nn.Module):
 
 
 class GoogLeNet(nn.Module):
-    """``GoogLeNet(num_classes=1000, in_channels=3, small_input=False, aux_logits=False, dropout=0.2,
-    dropout_aux=0.7)``. With ``aux_logits=True`` the forward in training mode returns
-    ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)`` (torchvision's), in eval mode the logits only."""
+    """``GoogLeNet(num_classes=1000, in_channels=3, small_input=False, aux_logits=False, transform_input=False,
+    dropout=0.2, dropout_aux=0.7)``. With ``aux_logits=True`` the forward in training mode returns
+    ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)`` (torchvision's), in eval mode the logits only.
+    ``transform_input=True`` (what torchvision's ImageNet weights were trained with) maps an image normalised
+    with ImageNet's mean/std to the (x - 0.5) / 0.5 scaling of the original Inception."""
 
     default_input_size = (3, 224, 224)
 
     def __init__(self, num_classes: int = 1000, in_channels: int = 3, small_input: bool = False,
-                 aux_logits: bool = False, dropout: float = 0.2, dropout_aux: float = 0.7, init_weights: bool = True):
+                 aux_logits: bool = False, transform_input: bool = False, dropout: float = 0.2,
+                 dropout_aux: float = 0.7, init_weights: bool = True):
         super().__init__()
+        if transform_input and in_channels != 3:
+            raise ValueError(f"GoogLeNet(): transform_input needs in_channels=3 (RGB), got {in_channels}")
         self.aux_logits = aux_logits
+        self.transform_input = transform_input
         if small_input:
             self.conv1 = BasicConv2d(in_channels, 64, kernel_size=3, stride=1, padding=1)
             self.maxpool1 = nn.Identity()
@@ -125,7 +131,14 @@ class GoogLeNet(nn.Module):
                     nn.init.constant_(m.weight, 1)
                     nn.init.constant_(m.bias, 0)
 
+    def _transform_input(self, x):
+        channels = [x[:, i:i + 1] * (std / 0.5) + (mean - 0.5) / 0.5
+                    for i, (mean, std) in enumerate(((0.485, 0.229), (0.456, 0.224), (0.406, 0.225)))]
+        return cat(channels, 1)
+
     def forward(self, x):
+        if self.transform_input:
+            x = self._transform_input(x)
         x = self.maxpool1(self.conv1(x))
         x = self.maxpool2(self.conv3(self.conv2(x)))
         x = self.maxpool3(self.inception3b(self.inception3a(x)))
