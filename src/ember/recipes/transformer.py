@@ -183,6 +183,8 @@ def evaluate_mt(ckpt, args):
     model, src_vocab, tgt_vocab, saved, hp = _restore_mt(ckpt, getattr(args, "device", "cpu"))
     dataset = getattr(args, "dataset", None) or saved["dataset"]
     test_pairs, _ = _test_pairs(dataset, getattr(args, "root", None))
+    if saved.get("max_test") and dataset == saved.get("dataset"):
+        test_pairs = test_pairs[:saved["max_test"]]         # the held-out pairs the training run scored
     hypotheses = translate_batch(model, [s for s, _ in test_pairs], src_vocab, tgt_vocab, hp["num_steps"])
     scores = bleu_scores(hypotheses, [t for _, t in test_pairs])
     return {"test_bleu": scores["bleu"], "test_bleu_d2l": scores["bleu_d2l"], "test_pairs": len(test_pairs)}
@@ -292,6 +294,8 @@ def evaluate_gpt(ckpt, args):
     model, vocab, saved, hp = _restore_gpt(ckpt, getattr(args, "device", "cpu"))
     dataset = getattr(args, "dataset", None) or saved["dataset"]
     tokens = load_corpus(dataset, "char", train=False, root=getattr(args, "root", None))
+    if saved.get("max_tokens", -1) > 0 and dataset == saved.get("dataset"):
+        tokens = tokens[:saved["max_tokens"]]              # the held-out text the training run scored
     batch_size = getattr(args, "batch_size", None) or saved.get("batch_size", 32)
     loader = SeqDataLoader(vocab[tokens], batch_size, hp["num_steps"], offset=0)
     trainer = CausalLMTrainer(model, ember.optim.SGD(model.parameters(), lr=0.0), metrics=("perplexity",),
