@@ -110,3 +110,17 @@ def test_unknown_optimizer_lists_the_valid_ones(tmp_path, capsys):
     code, _, err = _run(capsys, "train", "lenet", "--optimizer", "lbfgs", "--subset", "8", "--out",
                         str(tmp_path / "x"), "--no-progress")
     assert code == 2 and "unknown optimizer 'lbfgs'; valid optimizers: sgd, adam" in err
+
+
+def test_cli_resume_is_bit_identical(tmp_path, capsys):
+    """1 epoch + --resume to 2 equals 2 straight epochs, augmentation and shuffling included."""
+    common = ["--subset", "96", "--batch-size", "32", "--scheduler", "none", "--no-progress"]
+    assert _run(capsys, "train", "lenet", "--epochs", "2", "--out", str(tmp_path / "straight"), *common)[0] == 0
+    assert _run(capsys, "train", "lenet", "--epochs", "1", "--out", str(tmp_path / "first"), *common)[0] == 0
+    assert _run(capsys, "train", "lenet", "--epochs", "2", "--out", str(tmp_path / "resumed"), *common,
+                "--resume", str(tmp_path / "first" / "checkpoint.safetensors"))[0] == 0
+    a = ember.load(tmp_path / "straight" / "checkpoint.safetensors")["model"]
+    b = ember.load(tmp_path / "resumed" / "checkpoint.safetensors")["model"]
+    assert list(a) == list(b)
+    for name in a:
+        assert (a[name].numpy() == b[name].numpy()).all(), name
