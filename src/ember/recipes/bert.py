@@ -438,7 +438,9 @@ def _plot(path, pre, fine, scratch):
         ax.plot(hist["epoch"], hist["accuracy"], ":", label=f"{name} (train)")
     ax.axhline(0.5, color="gray", lw=0.8, ls="--", label="chance")
     ax.set(xlabel="fine-tuning epoch", ylabel="continuation-or-reply accuracy")
+    from matplotlib.ticker import MaxNLocator
     for ax in fig.axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
