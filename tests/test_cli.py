@@ -124,3 +124,12 @@ def test_cli_resume_is_bit_identical(tmp_path, capsys):
     assert list(a) == list(b)
     for name in a:
         assert (a[name].numpy() == b[name].numpy()).all(), name
+
+
+def test_summary(capsys):
+    code, stdout, _ = _run(capsys, "summary", "lenet")
+    assert code == 0 and "Total params: 61,706" in stdout and "Total mult-adds: 416,520" in stdout
+    code, stdout, _ = _run(capsys, "summary", "lenet", "--num-classes", "4", "--input-size", "1", "28", "28")
+    assert code == 0 and "Output shape: (1, 4)" in stdout
+    code, _, err = _run(capsys, "summary", "nosuch")
+    assert code == 2 and "unknown model 'nosuch'" in err and "resnet18" in err
