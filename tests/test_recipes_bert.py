@@ -207,9 +207,12 @@ def test_recipe_few_steps(tmp_path):
     assert metrics["scratch_steps"] == metrics["finetune_steps"] > 0     # a fair comparison: the same steps
     ckpt = ember.load(str(tmp_path / "run" / "checkpoint.safetensors"))
     assert ckpt["recipe"] == "bert-mini" and ckpt["vocab"][:5] == ["<unk>"] + RESERVED
+    key = "encoder.blks.layers.0.linear1.weight"          # fine-tuning trained a copy of the pre-trained encoder
+    assert not np.array_equal(ckpt["bert"][key].numpy(), ckpt["model"][key].numpy())
     again = recipe.evaluate(ckpt, argparse.Namespace(batch_size=None))
     assert again["finetune_accuracy"] == pytest.approx(metrics["finetune_accuracy"])
-    assert again["mlm_accuracy"] == pytest.approx(metrics["mlm_accuracy"])
+    assert again["mlm_accuracy"] == pytest.approx(metrics["mlm_accuracy"])   # the stored BERT is the pre-trained one
+    assert again["nsp_accuracy"] == pytest.approx(metrics["nsp_accuracy"])
 
 
 def test_cli_rejects_resume_and_unknown_dataset(tmp_path, capsys):

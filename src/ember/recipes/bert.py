@@ -24,6 +24,7 @@ The checkpoint holds ``recipe``, ``args``, the fine-tuned classifier's ``model``
 """
 from __future__ import annotations
 
+import copy
 import random
 import re
 
@@ -514,7 +515,8 @@ def train(args):
 
     # Stage 2: the same classifier fine-tuned from the pre-trained encoder and from scratch.
     ft_minutes = max((budget * 60 - (time.perf_counter() - start)) / 60 / 2 * 0.9, 0.05)
-    clf, fine, finetune_accuracy, steps = _finetune(args, bert, data, ft_minutes, "pretrained")
+    # Fine-tune a copy: ``bert`` stays the pre-trained model that the checkpoint stores and `ember eval` scores.
+    clf, fine, finetune_accuracy, steps = _finetune(args, copy.deepcopy(bert), data, ft_minutes, "pretrained")
     ember.manual_seed(args.seed + 1)
     scratch_bert = BERTModel(**config)
     # The same number of optimiser steps (the time limit is only a safety net here).
