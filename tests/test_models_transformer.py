@@ -56,6 +56,9 @@ def test_positional_encoding_odd_width_and_too_long():
     assert out[2, 3] == pytest.approx(math.cos(2 / 10000 ** (2 / 5)), abs=1e-6)
     with pytest.raises(ValueError, match="max_len=4"):
         pe(ember.zeros(1, 5, 5))
+    np.testing.assert_allclose(pe(ember.zeros(1, 2, 5), offset=2)[0].numpy(), out[2:4], atol=1e-7)
+    with pytest.raises(ValueError, match="up to 5"):
+        pe(ember.zeros(1, 2, 5), offset=3)
 
 
 def test_masked_softmax_hand_values():

@@ -118,7 +118,8 @@ def sinusoidal_table(max_len, num_hiddens):
 
 
 class PositionalEncoding(nn.Module):
-    """d2l's sinusoidal positional encoding: ``forward(X (B, T, num_hiddens))`` returns ``dropout(X + P[:T])``.
+    """d2l's sinusoidal positional encoding: ``forward(X (B, T, num_hiddens), offset=0)`` returns
+    ``dropout(X + P[offset:offset + T])`` (``offset``: the position of X's first step, for step-by-step decoding).
 
     ``P`` is a non-persistent buffer (not in the state_dict: it is a fixed function of the position)."""
 
@@ -129,11 +130,11 @@ class PositionalEncoding(nn.Module):
         self.register_buffer("P", ember.from_numpy(sinusoidal_table(max_len, num_hiddens))[None],
                              persistent=False)
 
-    def forward(self, X):
-        if X.shape[1] > self.max_len:
-            raise ValueError(f"PositionalEncoding: sequence of {X.shape[1]} steps is longer than "
-                             f"max_len={self.max_len}")
-        return self.dropout(X + self.P[:, : X.shape[1], :].to(X.dtype))
+    def forward(self, X, offset=0):
+        end = offset + X.shape[1]
+        if end > self.max_len:
+            raise ValueError(f"PositionalEncoding: positions up to {end} are beyond max_len={self.max_len}")
+        return self.dropout(X + self.P[:, offset:end, :].to(X.dtype))
 
 
 class PositionWiseFFN(nn.Module):
