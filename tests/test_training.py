@@ -117,7 +117,8 @@ def test_nan_parameter_is_named():
     with ember.no_grad():
         model[3].weight[1, 2] = float("nan")
     trainer = Trainer(model, ember.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), progress=False)
-    with pytest.raises(NonFiniteError, match=r"loss is nan at epoch 1, step 1 .*first non-finite parameter: '3.weight'"):
+    with pytest.raises(NonFiniteError,
+                       match=r"loss is nan at epoch 1, step 1 .*first non-finite parameter: '3.weight'"):
         trainer.fit(DataLoader(_blobs(), batch_size=16), epochs=1)
 
 
@@ -288,8 +289,7 @@ def test_fine_tuning_frozen_backbone_and_param_groups():
     ds = _blobs(n=32)
     ember.manual_seed(0)
     model = _mlp()
-    backbone, head = list(model[0].parameters()), list(model[3].parameters())
-    for p in backbone:
+    for p in model[0].parameters():
         p.requires_grad_(False)
     before = _params(model)
     opt = ember.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)

@@ -53,7 +53,8 @@ def test_hooks_run_in_order():
     _trainer(callbacks=[rec], accumulate_steps=2).fit(DataLoader(_data(n=48), batch_size=16), epochs=1)
     # the optimiser steps inside batches 1 and 2 (the second a trailing group of one), before their end hooks
     assert rec.events == ["fit_start", "epoch_start 1", "batch 0 n=16", "step 1", "batch 1 n=16", "step 2",
-                          "batch 2 n=16", "epoch_end 1 ['accuracy', 'epoch', 'loss', 'lr', 'samples_per_sec', 'seconds']",
+                          "batch 2 n=16",
+                          "epoch_end 1 ['accuracy', 'epoch', 'loss', 'lr', 'samples_per_sec', 'seconds']",
                           "fit_end"]
 
 

@@ -48,6 +48,7 @@ def plot_curves(history, path, title=None, val_label="validation"):
     try:
         from matplotlib.figure import Figure
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise ImportError("plot_curves needs matplotlib: pip install 'ember[train]' (or matplotlib)") from None
 
@@ -63,6 +64,7 @@ def plot_curves(history, path, title=None, val_label="validation"):
             if values:
                 ys = [float("nan") if v is None else v for v in values]
                 ax.plot(epochs[:len(ys)], ys, style, markersize=3, label=name)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))     # epochs are whole numbers
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
