@@ -308,3 +308,13 @@ def test_fine_tuning_frozen_backbone_and_param_groups():
         return _params(m)["0.weight"] - start["0.weight"]
 
     np.testing.assert_allclose(one_step(0.01), one_step(0.1) / 10, rtol=1e-4, atol=1e-7)   # float32 weights
+
+
+def test_empty_loader_and_nothing_to_do(capsys):
+    model = _mlp()
+    trainer = Trainer(model, ember.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), progress=False)
+    x, y = _blobs().tensors
+    history = trainer.fit(DataLoader(TensorDataset(x[:0], y[:0]), batch_size=4), epochs=1)
+    assert math.isnan(history["loss"][0]) and trainer.global_step == 0
+    trainer.fit(DataLoader(_blobs(), batch_size=32), epochs=1)
+    assert "already trained for 1 epochs (epochs=1); nothing to do" in capsys.readouterr().out

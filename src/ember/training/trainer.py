@@ -118,6 +118,8 @@ class Trainer:
             self._pending_loader_state = None
         for cb in self.callbacks:
             cb.on_fit_start(self)
+        if self.epoch >= int(epochs):
+            self.log(f"Trainer.fit: already trained for {self.epoch} epochs (epochs={epochs}); nothing to do")
         for epoch in range(self.epoch + 1, int(epochs) + 1):
             t0 = time.perf_counter()
             row = {"epoch": epoch}
@@ -158,6 +160,7 @@ class Trainer:
         t0 = time.perf_counter()
         self._open_bar(n_batches, epoch, epochs)
         self.optimizer.zero_grad()
+        i = -1
         try:
             for i, batch in enumerate(loader):
                 out = self.training_step(self._to_device(batch))
