@@ -428,3 +428,35 @@ def test_gpt_learns():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+# ---------------------------------------------------------------------------------------------- the example
+
+def _example():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "transformer_mt.py"
+    spec = importlib.util.spec_from_file_location("transformer_mt_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_from_scratch_transformer_decodes_like_teacher_forcing():
+    """The d2l-style Transformer of examples/transformer_mt.py: its cached step-by-step decoding gives the
+    teacher-forced logits, and future target tokens do not change earlier logits."""
+    ex = _example()
+    ember.manual_seed(0)
+    model = ex.Transformer(13, 17, num_hiddens=16, ffn_num_hiddens=32, num_heads=2, num_blks=2, dropout=0.0).eval()
+    src, valid, tgt = mt_batch()
+    full = model(E(src), E(tgt), E(valid)).detach().numpy()
+    state = model.encode(E(src), E(valid))
+    first = state
+    for t in range(tgt.shape[1]):
+        logits, state = model.decode_step(E(tgt[:, t:t + 1]), state)
+        np.testing.assert_allclose(logits.detach().numpy()[:, 0], full[:, t], rtol=1e-5, atol=1e-5)
+    assert first[2] == (None, None)                         # decode_step never changes the state it is given
+    tgt2 = tgt.copy()
+    tgt2[:, 3:] = 2
+    np.testing.assert_allclose(model(E(src), E(tgt2), E(valid)).detach().numpy()[:, :3], full[:, :3],
+                               rtol=1e-5, atol=1e-6)
