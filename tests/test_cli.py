@@ -133,3 +133,14 @@ def test_summary(capsys):
     assert code == 0 and "Output shape: (1, 4)" in stdout
     code, _, err = _run(capsys, "summary", "nosuch")
     assert code == 2 and "unknown model 'nosuch'" in err and "resnet18" in err
+
+
+def test_max_minutes_stops_cleanly_with_all_files(tmp_path, capsys):
+    out = tmp_path / "short"
+    code, stdout, _ = _run(capsys, "train", "lenet", "--epochs", "5", "--subset", "64", "--batch-size", "16",
+                           "--max-minutes", "0", "--out", str(out), "--no-progress")
+    assert code == 0 and "time limit of 0 minutes reached" in stdout
+    with open(out / "metrics.json") as fh:
+        metrics = json.load(fh)
+    assert metrics["epochs"] == 1 and len(metrics["history"]["loss"]) == 1
+    assert (out / "checkpoint.safetensors").exists() and (out / "curves.png").exists()
