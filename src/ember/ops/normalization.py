@@ -19,6 +19,7 @@ from ..backend import array_module
 from ._util import export, functional, check_tensor, wrap_dim, broadcast_shape
 from .elementwise import where, clamp, rsqrt, sign, pow as _pow, abs as _abs, sum_to, _cast
 from .._dtype import result_type, get_default_dtype
+from .activation import _sum_keep_np, _BLAS_FLOATS
 
 _grad_enabled = _config.grad_enabled
 
@@ -222,6 +223,101 @@ class Affine(Op):
         return tuple(out)
 
 
+def _col_sum(a2):
+    """Column sums of a 2-D array: ``ones @ a2`` (one BLAS GEMV) for contiguous float32/float64 NumPy arrays."""
+    if type(a2) is np.ndarray and a2.dtype in _BLAS_FLOATS and a2.flags.c_contiguous and a2.size:
+        return np.ones(a2.shape[0], a2.dtype) @ a2
+    return a2.sum(axis=0)
+
+
+def _row_mean(a2):
+    """Means of the rows of a 2-D array, kept as a column (half precision through NumPy's float32 mean)."""
+    if a2.dtype in _BLAS_FLOATS:
+        return _sum_keep_np(a2, 1) / a2.shape[1]
+    return a2.mean(axis=1, keepdims=True)
+
+
+class NativeLayerNorm(Op):
+    """``layer_norm`` over the trailing ``n`` elements with optional ``weight``/``bias`` (flattened to (n,)) as one
+    node: forward and the ordinary backward in NumPy on (rows, n) views with two temporaries each (fresh large
+    arrays cost page faults, so the passes reuse buffers); under ``create_graph`` the backward is written with
+    ember ops so that it is differentiable again."""
+    save_inputs = None
+
+    def forward(ctx, x, *wb, n, naxes, eps, has_w, has_b):
+        ctx.has_w, ctx.has_b, ctx.eps, ctx.n, ctx.naxes = has_w, has_b, eps, n, naxes
+        x2 = x.reshape(-1, n)
+        mu = _row_mean(x2)
+        xhat = x2 - mu
+        y = xhat * xhat
+        var = _row_mean(y)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat *= rstd
+        ctx.xhat, ctx.rstd = xhat, rstd
+        if has_w:
+            np.multiply(xhat, wb[0].reshape(n), out=y)
+        else:
+            y[...] = xhat
+        if has_b:
+            y += wb[-1].reshape(n)
+        return y.reshape(x.shape)
+
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        e = ctx.edges
+        has_w, has_b, n = ctx.has_w, ctx.has_b, ctx.n
+        if _grad_enabled[0]:
+            return self_composed_backward(ctx, g)
+        w_arr = ctx.inputs[1]._data.reshape(n) if has_w else None
+        xhat, rstd = ctx.xhat, ctx.rstd
+        g2 = g._data.reshape(-1, n)
+        out = [None] * len(e)
+        tmp = None
+        if has_w and e[1] is not None:
+            tmp = g2 * xhat
+            out[1] = Tensor._make(_col_sum(tmp).reshape(ctx.inputs[1]._data.shape))
+        if has_b and e[-1] is not None:
+            out[-1] = Tensor._make(_col_sum(g2).reshape(ctx.inputs[-1]._data.shape))
+        if e[0] is not None:
+            # rstd * (gh - mean(gh) - xhat * mean(gh * xhat)) with gh = g * w
+            gh = g2 * w_arr if has_w else g2.copy()
+            if tmp is None:
+                tmp = np.empty_like(gh)
+            np.multiply(gh, xhat, out=tmp)
+            m2 = _row_mean(tmp)
+            m1 = _row_mean(gh)
+            np.multiply(xhat, m2, out=tmp)
+            gh -= tmp
+            gh -= m1
+            gh *= rstd
+            out[0] = Tensor._make(gh.reshape(x._data.shape))
+        return tuple(out)
+
+
+def self_composed_backward(ctx, g):
+    """NativeLayerNorm's backward with ember ops (create_graph): every quantity a function of the inputs."""
+    x = ctx.inputs[0]
+    e = ctx.edges
+    nd = x._data.ndim
+    axes = tuple(range(nd - ctx.naxes, nd))
+    xc = x - x.mean(axes, keepdim=True)
+    rstd = rsqrt((xc * xc).mean(axes, keepdim=True) + ctx.eps)
+    xhat = xc * rstd
+    out = [None] * len(e)
+    if ctx.has_w and e[1] is not None:
+        out[1] = sum_to(g * xhat, ctx.inputs[1]._data.shape)
+    if ctx.has_b and e[-1] is not None:
+        gb = sum_to(g, ctx.inputs[-1]._data.shape)
+        if x._requires_grad:   # formally a function of the input, as in PyTorch
+            from .activation import ScaleBy
+            gb = ScaleBy.apply(gb, x, factor=np.ones((), dtype=gb._data.dtype))
+        out[-1] = gb
+    if e[0] is not None:
+        gh = g * ctx.inputs[1] if ctx.has_w else g
+        out[0] = (gh - gh.mean(axes, keepdim=True) - xhat * (gh * xhat).mean(axes, keepdim=True)) * rstd
+    return tuple(out)
+
+
 def _empty_passthrough(x):
     """An empty input's (empty) normalised output, still formally a function of ``x`` like PyTorch's."""
     from .activation import ScaleBy
@@ -328,8 +424,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         raise RuntimeError(f"\"LayerNormKernelImpl\" not implemented for '{_tname(input)}'")
     if input._data.size == 0:
         return _affine(_empty_passthrough(input), weight, bias, None)
-    axes = tuple(range(len(shape) - k, len(shape)))
-    return _affine(Standardize.apply(input, axes=axes, eps=eps), weight, bias, None)
+    wb = [t for t in (weight, bias) if t is not None]
+    if any(t._data.dtype != input._data.dtype for t in wb):     # mixed dtypes promote like the composed ops
+        axes = tuple(range(len(shape) - k, len(shape)))
+        return _affine(Standardize.apply(input, axes=axes, eps=eps), weight, bias, None)
+    return NativeLayerNorm.apply(input, *wb, n=math.prod(ns), naxes=k, eps=eps, has_w=weight is not None,
+                                 has_b=bias is not None)
 
 
 @export("rms_norm", method=False)
