@@ -1,6 +1,7 @@
 """The `ember` command line, end to end on tiny configurations (in-process, so each run takes seconds)."""
 import json
 
+import numpy as np
 import pytest
 
 import ember
@@ -144,3 +145,38 @@ def test_max_minutes_stops_cleanly_with_all_files(tmp_path, capsys):
         metrics = json.load(fh)
     assert metrics["epochs"] == 1 and len(metrics["history"]["loss"]) == 1
     assert (out / "checkpoint.safetensors").exists() and (out / "curves.png").exists()
+
+
+class _FakeColour:
+    """CIFAR-10's interface (uint8 N×32×32×3 ``.data``, ``.classes``) on random pixels: the real files are a
+    download away, and the colour path of the recipe (3-channel statistics, crops and flips) needs testing."""
+
+    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False):
+        rng = np.random.default_rng(0 if train else 1)
+        self.data = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+        self.targets = rng.integers(0, 10, 40).tolist()
+        self.classes = [f"class{i}" for i in range(10)]
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, i):
+        img = self.data[i]
+        return (self.transform(img) if self.transform else img), self.targets[i]
+
+
+def test_colour_dataset_path(tmp_path, capsys, monkeypatch):
+    import ember.datasets
+    real = ember.datasets.get_dataset
+    monkeypatch.setattr(ember.datasets, "get_dataset",
+                        lambda name, **kw: _FakeColour(**kw) if name == "cifar10" else real(name, **kw))
+    out = tmp_path / "cifar"
+    code, _, _ = _run(capsys, "train", "lenet", "--dataset", "cifar10", "--epochs", "1", "--subset", "16",
+                      "--batch-size", "4", "--out", str(out), "--no-progress")
+    assert code == 0
+    ckpt = ember.load(out / "checkpoint.safetensors")        # 32×32 colour images resized to LeNet's 28×28
+    assert ckpt["in_channels"] == 3 and ckpt["input_size"] == [28, 28] and len(ckpt["normalize"]["mean"]) == 3
+    data = _FakeColour().data / 255.0
+    np.testing.assert_allclose(ckpt["normalize"]["mean"], data.mean(axis=(0, 1, 2)), rtol=1e-9)
+    np.testing.assert_allclose(ckpt["normalize"]["std"], data.std(axis=(0, 1, 2)), rtol=1e-9)
