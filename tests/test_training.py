@@ -318,3 +318,20 @@ def test_empty_loader_and_nothing_to_do(capsys):
     assert math.isnan(history["loss"][0]) and trainer.global_step == 0
     trainer.fit(DataLoader(_blobs(), batch_size=32), epochs=1)
     assert "already trained for 1 epochs (epochs=1); nothing to do" in capsys.readouterr().out
+
+
+def test_non_finite_gradient_is_named_when_clipping():
+    """A finite loss with an infinite gradient (sqrt at 0) is caught at the clipping step, before any update."""
+    ember.manual_seed(0)
+    model = _mlp()
+    before = _params(model)
+    sqrt_at_zero = lambda out, y: (out - out.detach()).abs().sqrt().sum()     # value 0, gradient inf
+    trainer = Trainer(model, ember.optim.SGD(model.parameters(), lr=0.1), sqrt_at_zero, clip_grad_norm=1.0,
+                      progress=False, metrics=())
+    with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
+            NonFiniteError, match=r"gradient norm is (inf|nan) at epoch 1, step 1 .*first non-finite gradient: "
+                                  r"'0.weight'"):
+        trainer.fit(DataLoader(_blobs(), batch_size=16), epochs=1)
+    after = _params(model)
+    for name in before:
+        np.testing.assert_array_equal(after[name], before[name])

@@ -249,7 +249,8 @@ class Trainer:
             m.update(outputs, targets, loss=loss.detach(), n=n)
 
     def _computed_metrics(self):
-        return {m.name: m.compute() for m in self.metrics if _is_scalar(m.compute())}
+        values = {m.name: m.compute() for m in self.metrics}
+        return {name: v for name, v in values.items() if _is_scalar(v)}     # a confusion matrix is not history
 
     def history_rows(self):
         """``history`` as a list of per-epoch dicts."""
