@@ -77,7 +77,12 @@ class Linear(Op):
             x2 = x.reshape(-1, k) if x._data.ndim != 2 else x
             gw = MatMul2D.apply(g2.T, x2)
         if len(e) == 3 and e[2] is not None:
-            gb = sum_to(g, ctx.inputs[2]._data.shape)
+            bshape = ctx.inputs[2]._data.shape
+            if not _grad_enabled[0] and len(bshape) == 1 and g._data.ndim >= 1 and g._data.shape[-1] == bshape[0]:
+                # the column sums of g as one GEMV (NumPy's reduction over the rows is several times slower)
+                gb = Tensor._make(_col_sum(g._data.reshape(-1, bshape[0])))
+            else:
+                gb = sum_to(g, bshape)
         return (gx, gw, gb) if len(e) == 3 else (gx, gw)
 
 
@@ -671,7 +676,12 @@ class EmbeddingBackward(Op):
             flat, g2 = flat[keep], g2[keep]
         out = xp.zeros((num, D), dtype=g.dtype)
         if xp is np:
-            np.add.at(out, flat, g2)
+            if flat.size:
+                # rows grouped by index (stable sort) and summed with one reduceat: 2-5x faster than np.add.at
+                order = np.argsort(flat, kind="stable")
+                s = flat[order]
+                starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+                out[s[starts]] = np.add.reduceat(g2[order], starts, axis=0)
         else:
             xp.add.at(out, flat, g2)
         return out
