@@ -33,9 +33,20 @@ _DOWNLOADABLE = ("mnist", "fashion-mnist", "cifar10")
 _MODEL_KWARGS = {"lenet": {"activation": "relu", "pool": "max", "batch_norm": True}}
 _CLASSIFIER_DEFAULTS = dict(epochs=10, batch_size=128, lr=0.01, optimizer="sgd", weight_decay=5e-4,
                             scheduler="onecycle", augment=True)
+# Peak learning rates of the one-cycle schedule: d2l's choices for these networks (its chapter 8), where the
+# network has no batch norm (AlexNet, VGG, NiN) a notch lower.
 _PER_MODEL_DEFAULTS = {
-    "lenet": dict(epochs=30, batch_size=64, lr=0.1, optimizer="sgd", weight_decay=5e-4),
-    "lenet5": dict(epochs=30, batch_size=64, lr=0.1, optimizer="sgd", weight_decay=5e-4),
+    "lenet": dict(epochs=30, batch_size=64, lr=0.1),
+    "lenet5": dict(epochs=30, batch_size=64, lr=0.1),
+    "alexnet": dict(lr=0.01),
+    "vgg11": dict(lr=0.02),
+    "vgg16": dict(lr=0.02),
+    "nin": dict(lr=0.05),
+    "googlenet": dict(lr=0.05),
+    "resnet18": dict(lr=0.05),
+    "resnet34": dict(lr=0.05),
+    "resnet50": dict(lr=0.05),
+    "densenet121": dict(lr=0.05),
 }
 
 
