@@ -236,13 +236,13 @@ def train_classifier(args):
     return {k: v for k, v in metrics.items() if k != "confusion_matrix"}
 
 
-def _evaluate_classifier(trainer, loader, cm=None):
-    trainer.metrics.append(cm) if cm is not None else None
+def _evaluate_classifier(trainer, loader, cm):
+    """``trainer.evaluate`` with the confusion matrix ``cm`` filled in as well (not part of the history)."""
+    trainer.metrics.append(cm)
     try:
         return trainer.evaluate(loader)
     finally:
-        if cm is not None:
-            trainer.metrics.remove(cm)
+        trainer.metrics.remove(cm)
 
 
 def evaluate_classifier(ckpt, args):
@@ -346,7 +346,8 @@ def train_regressor(args):
     train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, generator=g)
     test_loader = DataLoader(test_ds, batch_size=256)
     extra = {"recipe": args.model, "args": args_dict(args), "n_features": int(x.shape[1])}
-    trainer, fit_seconds = _fit(args, model, nn.MSELoss(), ("mse", "mae"), train_loader, test_loader, extra)
+    trainer, fit_seconds = _fit(args, model, nn.MSELoss(), ("mse", "mae"), train_loader, test_loader, extra,
+                                accumulate=args.accumulate_steps or 1)
     result = trainer.evaluate(test_loader)
     metrics = {"test_mse": result["mse"], "test_mae": result["mae"], "test_rmse": float(np.sqrt(result["mse"])),
                "epochs": trainer.epoch, "seconds": round(time.perf_counter() - t_start, 2),
