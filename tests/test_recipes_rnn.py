@@ -92,12 +92,16 @@ def test_seq2seq_attn_recipe_end_to_end(tmp_path, capsys):
     assert 0 <= len(words) <= 8
 
 
-def test_seq2seq_recipe_without_attention(tmp_path):
+def test_seq2seq_recipe_without_attention_and_cpu_time_limit(tmp_path):
     recipe, args = _args("seq2seq", tmp_path / "s", epochs=2, batch_size=32, lr=5e-3, embed_size=16,
                          num_hiddens=16, num_layers=2, num_steps=10, num_examples=96, max_test=8)
     metrics = recipe.train(args)
     assert not (tmp_path / "s" / "attention.png").exists()
-    assert metrics["epochs"] == 2 and metrics["test_pairs"] == 8
+    assert metrics["epochs"] == 2 and metrics["test_pairs"] == 8 and metrics["cpu_seconds"] > 0
+    # a zero CPU-time budget stops after the first batch (epoch 1 of 2 still validates and is scored)
+    recipe, args = _args("seq2seq", tmp_path / "t", epochs=2, batch_size=32, embed_size=16, num_hiddens=16,
+                         num_layers=1, num_steps=10, num_examples=96, max_test=8, max_cpu_minutes=0.0)
+    assert recipe.train(args)["epochs"] == 1
 
 
 def test_recipe_names_and_unknown_dataset(capsys):

@@ -19,9 +19,10 @@ import numpy as np
 
 import ember
 from ember.recipes import register
+from ember.recipes.language_model import time_limits
 from ember.training import Trainer, write_run
 
-MODEL_DEFAULTS = dict(embed_size=128, num_hiddens=256, num_layers=2, dropout=0.2, bidirectional=False,
+MODEL_DEFAULTS = dict(embed_size=128, num_hiddens=256, num_layers=1, dropout=0.2, bidirectional=False,
                       num_steps=30, clip=1.0, num_examples=None, max_test=None)
 D2L_BLEU_K = 2
 
@@ -136,12 +137,13 @@ def train(args):
     optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr)
     trainer = Seq2SeqTrainer(model, optimizer, tgt_vocab["<bos>"], metrics=("perplexity",),
                              clip_grad_norm=hp["clip"], device=args.device,
-                             progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes)
+                             progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes,
+                             callbacks=time_limits(args))
     if getattr(args, "resume", None):
         trainer.load_checkpoint(args.resume)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     history = trainer.fit(train_iter, val_iter, epochs=args.epochs)
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
 
     os.makedirs(args.out, exist_ok=True)
     record = {key: value for key, value in vars(args).items() if isinstance(value, (str, int, float, bool))}
@@ -165,6 +167,7 @@ def train(args):
         "val_perplexity": history["val_perplexity"][-1],
         "epochs": trainer.epoch,
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),
         "eval_seconds": round(time.perf_counter() - t1, 1),
         "test_pairs": len(test_pairs),
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -217,4 +220,4 @@ def translate(ckpt, args):
 register("seq2seq", "seq2seq-attn", task="translation", default_dataset="bible", datasets=("bible", "fra-eng"),
          description="GRU encoder-decoder English->French, with (seq2seq-attn) or without Bahdanau attention",
          evaluate=evaluate, translate=translate,
-         epochs=30, batch_size=64, lr=2e-3, optimizer="adam", max_minutes=10.0)(train)
+         epochs=30, batch_size=64, lr=3e-3, optimizer="adam", max_minutes=10.0)(train)
