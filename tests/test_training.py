@@ -335,3 +335,43 @@ def test_non_finite_gradient_is_named_when_clipping():
     after = _params(model)
     for name in before:
         np.testing.assert_array_equal(after[name], before[name])
+
+
+_RESUME_SCRIPT = """
+import sys, numpy as np, ember, ember.nn as nn
+from ember.training import Trainer
+from ember.utils.data import DataLoader, TensorDataset
+rng = np.random.default_rng(0)
+y = rng.integers(0, 3, 128)
+x = rng.normal(0, 3, (3, 6))[y] + rng.normal(0, 1, (128, 6))
+ds = TensorDataset(ember.tensor(x, dtype=ember.float32), ember.tensor(y))
+ember.manual_seed(int(sys.argv[3]))
+model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+opt = ember.optim.Adam(model.parameters(), lr=0.01)
+g = ember.Generator().manual_seed(int(sys.argv[3]) + 100)
+trainer = Trainer(model, opt, nn.CrossEntropyLoss(), progress=False)
+if sys.argv[1] != "-":
+    trainer.load_checkpoint(sys.argv[1])
+trainer.fit(DataLoader(ds, batch_size=16, shuffle=True, generator=g), epochs=int(sys.argv[4]))
+trainer.save_checkpoint(sys.argv[2])
+"""
+
+
+def test_resume_in_a_new_process_is_bit_identical(tmp_path):
+    import subprocess
+    import sys
+    script = tmp_path / "run.py"
+    script.write_text(_RESUME_SCRIPT)
+
+    def run(*args):
+        subprocess.run([sys.executable, str(script), *map(str, args)], check=True, capture_output=True)
+
+    run("-", tmp_path / "straight.safetensors", 0, 4)
+    run("-", tmp_path / "half.safetensors", 0, 2)
+    run(tmp_path / "half.safetensors", tmp_path / "resumed.safetensors", 5, 4)   # other seeds until the load
+    a = ember.load(tmp_path / "straight.safetensors")
+    b = ember.load(tmp_path / "resumed.safetensors")
+    assert a["epoch"] == b["epoch"] == 4
+    for name in a["model"]:
+        np.testing.assert_array_equal(a["model"][name].numpy(), b["model"][name].numpy(), err_msg=name)
+    assert a["history"]["loss"] == b["history"]["loss"]
