@@ -375,3 +375,14 @@ def test_resume_in_a_new_process_is_bit_identical(tmp_path):
     for name in a["model"]:
         np.testing.assert_array_equal(a["model"][name].numpy(), b["model"][name].numpy(), err_msg=name)
     assert a["history"]["loss"] == b["history"]["loss"]
+
+
+def test_without_tqdm_falls_back_to_plain_lines(capsys, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)      # import tqdm.auto -> ImportError
+    ember.manual_seed(0)
+    model = _mlp()
+    trainer = Trainer(model, ember.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), progress=True)
+    trainer.fit(DataLoader(_blobs(), batch_size=32), epochs=2)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.count("samples/s") == 2
