@@ -62,7 +62,7 @@ def test_lm_recipe_resume_and_time_limit(tmp_path):
     assert len(json.loads((tmp_path / "b" / "metrics.json").read_text())["history"]["loss"]) == 2
     # a zero time budget stops after the first batch, still validates and writes everything
     recipe, args3 = _args("rnn-lm", tmp_path / "c", epochs=5, batch_size=8, num_hiddens=16, num_layers=1,
-                          embed_size=8, num_steps=8, max_tokens=1500, max_minutes=0.0)
+                          embed_size=8, num_steps=8, max_tokens=1500, max_minutes=0.0, use_random_iter=True)
     metrics = recipe.train(args3)
     assert metrics["epochs"] == 1 and (tmp_path / "c" / "checkpoint.safetensors").exists()
 
@@ -110,3 +110,24 @@ def test_recipe_names_and_unknown_dataset(capsys):
     capsys.readouterr()
     assert main(["train", "lstm-lm", "--dataset", "mnist5k"]) == 2
     assert "valid datasets: shakespeare" in capsys.readouterr().err
+
+
+def test_lm_trainer_state_sequential_vs_random():
+    from ember.recipes.language_model import LanguageModelTrainer
+    from ember.models import get_model
+    model = get_model("gru-lm", vocab_size=7, num_hiddens=4, num_layers=1, embed_size=3)
+    batch = (ember.randint(0, 7, (2, 5)), ember.randint(0, 7, (2, 5)))
+    for random_iter in (False, True):
+        trainer = LanguageModelTrainer(model, ember.optim.SGD(model.parameters(), lr=0.1), metrics=("perplexity",),
+                                       progress=False, use_random_iter=random_iter)
+        trainer.on_epoch_start(1, True)
+        assert trainer.state is None
+        trainer.training_step(batch)
+        carried = trainer.state
+        out = trainer.training_step(batch)
+        assert out["n"] == 10 and out["loss"].dim() == 0
+        # sequential: the second batch starts from the first one's final state; random: from zeros
+        with ember.no_grad():
+            expected, _ = model(batch[0], None if random_iter else carried.detach())
+            expected = ember.nn.functional.cross_entropy(expected.reshape(-1, 7), batch[1].reshape(-1))
+        assert float(out["loss"]) == pytest.approx(float(expected), rel=1e-6)

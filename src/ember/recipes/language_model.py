@@ -7,8 +7,8 @@ Training reads the corpus with sequential partitioning, so each batch row contin
 the hidden state is carried over from batch to batch and detached (truncated backpropagation through time), and
 reset at the start of every pass. The loss is the per-character cross-entropy, the metric its exponential,
 perplexity. Model sizes and sequence length can be set on ``args`` (``num_hiddens``, ``num_layers``,
-``embed_size``, ``num_steps``, ``dropout``, ``clip``, ``token``, ``max_tokens``) when the recipe is called from
-Python; the CLI uses the defaults below.
+``embed_size``, ``num_steps``, ``dropout``, ``clip``, ``token``, ``max_tokens``, ``use_random_iter``) when the
+recipe is called from Python; the CLI uses the defaults below.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ember.training import Callback, Trainer, write_run
 
 # Defaults chosen to pass validation perplexity 5.5 well inside 10 minutes on 2 CPU cores (see the README).
 MODEL_DEFAULTS = dict(num_hiddens=256, num_layers=2, embed_size=64, dropout=0.0, num_steps=64, clip=1.0,
-                      token="char", max_tokens=-1)
+                      token="char", max_tokens=-1, use_random_iter=False)
 SAMPLE_PROMPT = {"shakespeare": "ROMEO:", "timemachine": "the time traveller", "wikitext2": "The"}
 
 
@@ -51,10 +51,16 @@ def time_limits(args):
 
 
 class LanguageModelTrainer(Trainer):
-    """``Trainer`` for ``(X, Y)`` batches of a sequentially partitioned corpus: keeps the hidden state across
-    batches (detached: truncated BPTT) and resets it at every pass; counts tokens, not sequences."""
+    """``Trainer`` for ``(X, Y)`` language-model batches; counts tokens, not sequences. With sequential
+    partitioning (the default) the hidden state is carried from batch to batch, detached (truncated BPTT), and
+    reset at every pass; with ``use_random_iter=True`` the batches are not adjacent text, so every batch starts
+    from a zero state."""
 
     state = None
+
+    def __init__(self, *args, use_random_iter=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_random_iter = use_random_iter
 
     def on_epoch_start(self, epoch, train):
         self.state = None
@@ -62,6 +68,8 @@ class LanguageModelTrainer(Trainer):
     def training_step(self, batch):
         from ember.models.rnn_lm import detach_state
         X, Y = batch
+        if self.use_random_iter and self.model.training:
+            self.state = None
         logits, state = self.model(X, detach_state(self.state))
         self.state = state
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
@@ -115,13 +123,15 @@ def train(args):
     ember.manual_seed(args.seed)
     train_iter, val_iter, vocab = load_data_lm(args.batch_size, hp["num_steps"], dataset=args.dataset,
                                                token=hp["token"], max_tokens=hp["max_tokens"],
+                                               use_random_iter=hp["use_random_iter"],
                                                root=getattr(args, "root", None),
                                                download=getattr(args, "download", False))
     model = _build_model(args.model, len(vocab), hp)
     optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr)
     trainer = LanguageModelTrainer(model, optimizer, metrics=("perplexity",), clip_grad_norm=hp["clip"],
-                                   device=args.device, progress=not getattr(args, "no_progress", False),
-                                   max_minutes=args.max_minutes, callbacks=time_limits(args))
+                                   use_random_iter=hp["use_random_iter"], device=args.device,
+                                   progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes,
+                                   callbacks=time_limits(args))
     if getattr(args, "resume", None):
         trainer.load_checkpoint(args.resume)
     t0, cpu0 = time.perf_counter(), time.process_time()
