@@ -29,7 +29,7 @@ __all__ = ["BERTEncoder", "MaskLM", "NextSentencePred", "BERTModel", "BERTClassi
 
 def valid_lens_to_padding_mask(valid_lens, seq_len):
     """(B,) lengths -> (B, seq_len) bool mask, True where a position is padding (PyTorch's key_padding_mask)."""
-    positions = ember.arange(seq_len).unsqueeze(0)
+    positions = ember.arange(seq_len, device=valid_lens.device).unsqueeze(0)
     return positions >= valid_lens.reshape(-1, 1).to(positions.dtype)
 
 
@@ -80,7 +80,7 @@ class MaskLM(nn.Module):
             raise ValueError(f"MaskLM: expected pred_positions of shape (B, P) with B={X.shape[0]}, got "
                              f"{tuple(pred_positions.shape)}")
         batch_size, num_pred = pred_positions.shape
-        batch_idx = ember.repeat_interleave(ember.arange(batch_size), num_pred)
+        batch_idx = ember.repeat_interleave(ember.arange(batch_size, device=X.device), num_pred)
         masked_X = X[batch_idx, pred_positions.reshape(-1)]
         return masked_X.reshape(batch_size, num_pred, -1)
 

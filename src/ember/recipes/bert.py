@@ -280,6 +280,11 @@ def _trim(valid_lens, *seqs):
     return tuple(x[:, :longest] for x in seqs)
 
 
+def _host(t):
+    """A Tensor's values as a host NumPy array (metrics never need gradients)."""
+    return t.detach().cpu().numpy()
+
+
 class MLMAccuracy(Metric):
     """Fraction of the real (weight 1) masked positions whose original token is the arg-max prediction."""
     name, higher_is_better, needs_outputs = "mlm_accuracy", True, True
@@ -289,9 +294,9 @@ class MLMAccuracy(Metric):
 
     def update(self, outputs, targets, loss=None, n=None):
         mlm_hat, mlm_y, weights = outputs[0], targets[0], targets[1]
-        predicted = mlm_hat.detach().argmax(-1).numpy()
-        w = weights.numpy()
-        self.correct += float(((predicted == mlm_y.numpy()) * w).sum())
+        predicted = _host(mlm_hat.argmax(-1))
+        w = _host(weights)
+        self.correct += float(((predicted == _host(mlm_y)) * w).sum())
         self.total += float(w.sum())
 
     def compute(self):
@@ -303,8 +308,8 @@ class NSPAccuracy(MLMAccuracy):
     name = "nsp_accuracy"
 
     def update(self, outputs, targets, loss=None, n=None):
-        predicted = outputs[1].detach().argmax(-1).numpy()
-        self.correct += float((predicted == targets[2].numpy()).sum())
+        predicted = _host(outputs[1].argmax(-1))
+        self.correct += float((predicted == _host(targets[2])).sum())
         self.total += len(predicted)
 
 
