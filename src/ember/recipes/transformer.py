@@ -29,9 +29,9 @@ from ember.recipes import register
 from ember.training import Trainer, write_run
 
 # Chosen for 10 minutes of training on 2 CPU cores (measured numbers in the README).
-MT_DEFAULTS = dict(d_model=256, nhead=4, num_layers=3, dim_feedforward=1024, dropout=0.1, label_smoothing=0.1,
-                   warmup=300, num_steps=30, clip=1.0, num_examples=None, max_test=None)
-GPT_DEFAULTS = dict(d_model=192, nhead=6, num_layers=4, dim_feedforward=768, dropout=0.1, warmup=200,
+MT_DEFAULTS = dict(d_model=128, nhead=4, num_layers=2, dim_feedforward=512, dropout=0.1, label_smoothing=0.1,
+                   warmup=100, num_steps=30, clip=1.0, num_examples=None, max_test=None)
+GPT_DEFAULTS = dict(d_model=128, nhead=4, num_layers=4, dim_feedforward=512, dropout=0.1, warmup=100,
                     num_steps=128, clip=1.0, max_tokens=-1, positional="learned")
 SAMPLE_PROMPT = {"shakespeare": "ROMEO:", "timemachine": "the time traveller", "wikitext2": "The"}
 
@@ -207,7 +207,7 @@ def translate_mt(ckpt, args):
 register("transformer-mt", task="translation", default_dataset="bible", datasets=("bible", "fra-eng"),
          description="Transformer encoder-decoder English->French (label smoothing, Noam warm-up), BLEU",
          evaluate=evaluate_mt, translate=translate_mt,
-         epochs=40, batch_size=64, lr=1e-3, optimizer="adam", max_minutes=10.0)(train_mt)
+         epochs=40, batch_size=64, lr=2e-3, optimizer="adam", max_minutes=10.0)(train_mt)
 
 
 # ---------------------------------------------------------------------------------------------- gpt-mini
@@ -316,4 +316,4 @@ register("gpt-mini", task="language-model", default_dataset="shakespeare",
          datasets=("shakespeare", "timemachine", "wikitext2"),
          description="small decoder-only Transformer, character level (perplexity), with sampling",
          evaluate=evaluate_gpt, generate=generate_gpt,
-         epochs=50, batch_size=32, lr=1e-3, optimizer="adamw", max_minutes=10.0)(train_gpt)
+         epochs=50, batch_size=32, lr=2e-3, optimizer="adamw", max_minutes=10.0)(train_gpt)
