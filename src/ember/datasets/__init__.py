@@ -15,9 +15,12 @@ Images without a transform are NumPy uint8 arrays H×W (grey) or H×W×C (colour
 """
 from __future__ import annotations
 
+import functools
+
 from ._download import cache_dir, download_url
 from .cifar import CIFAR10
 from .corpora import BiblePairs, Shakespeare
+from .csi import CSIChannels
 from .mnist import MNIST, FashionMNIST, read_idx
 from .tabular import BostonHousing
 from .text_downloads import FraEng, TimeMachine, WikiText2
@@ -25,7 +28,7 @@ from .vision import Digits, MNIST5k, VisionDataset
 
 __all__ = ["MNIST5k", "Digits", "BostonHousing", "MNIST", "FashionMNIST", "CIFAR10", "TimeMachine", "FraEng",
            "WikiText2", "Shakespeare", "BiblePairs", "VisionDataset", "DATASETS", "get_dataset", "cache_dir",
-           "download_url", "read_idx"]
+           "download_url", "read_idx", "CSIChannels"]
 
 # The CLI's dataset names (lower case) -> classes.
 DATASETS = {
@@ -40,6 +43,8 @@ DATASETS = {
     "timemachine": TimeMachine,
     "fra-eng": FraEng,
     "wikitext2": WikiText2,
+    "csi-indoor": functools.partial(CSIChannels, scenario="indoor"),     # simulated CsiNet channels
+    "csi-outdoor": functools.partial(CSIChannels, scenario="outdoor"),
 }
 
 # Other spellings people type.
