@@ -187,14 +187,23 @@ class MaxPool(Op):
         P = len(sl)
         karg = xp.zeros(m.shape, np.uint8 if P < 256 else np.int32)
         nan = x.dtype.kind == "f" and bool(xp.isnan(m).any())
-        for j in range(P - 1, 0, -1):
-            v = a[sl[j]]
+        # PyTorch's rule: the first offset that holds the max, but the last NaN (its kernel updates on
+        # `val > max || isnan(val)`); written with arithmetic on masks, as masked copies (copyto where=) are several
+        # times slower in NumPy
+        found = None
+        for j, s in enumerate(sl):
+            v = a[s]
             hit = v == m
-            if nan:
-                hit |= xp.isnan(v)
-            xp.copyto(karg, j, where=hit)
-        if nan:   # offset 0 may hold a NaN too: it wins, as the first one
-            xp.copyto(karg, 0, where=xp.isnan(a[sl[0]]))
+            if found is None:
+                found = hit
+                continue
+            xp.greater(hit, found, out=hit)       # hit and not found
+            karg += hit.view(np.uint8) * karg.dtype.type(j)
+            if j < P - 1:
+                found |= hit
+        if nan:    # a window whose max is NaN had no hit above
+            for j, s in enumerate(sl):
+                xp.copyto(karg, j, where=xp.isnan(a[s]))
         ctx.geom, ctx.karg = geom, karg
         if sink is not None:
             sink.append(karg)
@@ -215,8 +224,10 @@ class MaxPoolScatter(Op):
         full = tuple(max(n, s + a) for n, s, a in zip(geom.need, geom.S, geom.pad))
         buf = xp.zeros(g.shape[:2] + full, g.dtype)
         zero = g.dtype.type(0)
+        # g * mask is much faster than where(mask, g, 0), and the same unless g holds an inf or a NaN
+        finite = g.dtype.kind != "f" or bool(xp.isfinite(g).all())
         for j, s in enumerate(geom.slices):
-            v = xp.where(karg == j, g, zero)
+            v = g * (karg == j) if finite else xp.where(karg == j, g, zero)
             if geom.overlap:
                 t = buf[s]
                 xp.add(t, v, out=t)
