@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="gradient accumulation: step the optimiser every k batches (effective batch k x B)")
     t.add_argument("--clip-grad-norm", type=float, help="clip the gradient norm to this value")
     t.add_argument("--subset", type=int, help="use only the first N training and test samples (quick checks)")
+    t.add_argument("--encoded-dim", type=int, help="csinet: codeword size M (compression M/2048; 512 = 1/4)")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")

@@ -26,6 +26,7 @@ _RECIPE_MODULES = (
     "ember.recipes.seq2seq",
     "ember.recipes.transformer",
     "ember.recipes.bert",
+    "ember.recipes.csi",
 )
 
 

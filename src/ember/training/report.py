@@ -13,7 +13,7 @@ import sys
 __all__ = ["write_run", "plot_curves", "write_metrics"]
 
 # Which history series the second panel shows, in order of preference (the first one present wins).
-_METRIC_PANELS = ("accuracy", "top5", "perplexity", "mse", "mae", "bleu")
+_METRIC_PANELS = ("accuracy", "top5", "perplexity", "mse", "mae", "bleu", "nmse_db")
 
 
 def _clean(obj):
