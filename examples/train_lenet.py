@@ -13,7 +13,7 @@ from ember.models import get_model
 from ember.training import Trainer, write_run
 from ember.utils.data import DataLoader
 
-EPOCHS, BATCH_SIZE, LR = 30, 64, 0.1
+EPOCHS, BATCH_SIZE, LR = 20, 64, 0.1
 ember.manual_seed(0)
 
 # Normalise with the training set's own mean and std; augment with small rotations, shifts and zooms.

@@ -36,8 +36,8 @@ _CLASSIFIER_DEFAULTS = dict(epochs=10, batch_size=128, lr=0.01, optimizer="sgd",
 # Peak learning rates of the one-cycle schedule: d2l's choices for these networks (its chapter 8), where the
 # network has no batch norm (AlexNet, VGG, NiN) a notch lower.
 _PER_MODEL_DEFAULTS = {
-    "lenet": dict(epochs=30, batch_size=64, lr=0.1),
-    "lenet5": dict(epochs=30, batch_size=64, lr=0.1),
+    "lenet": dict(epochs=20, batch_size=64, lr=0.1),
+    "lenet5": dict(epochs=20, batch_size=64, lr=0.1),
     "alexnet": dict(lr=0.01),
     "vgg11": dict(lr=0.02),
     "vgg16": dict(lr=0.02),
