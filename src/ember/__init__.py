@@ -5,6 +5,8 @@
 import builtins as _builtins
 import math as _math
 
+import numpy as _np
+
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, result_type as _result_type,  # noqa: F401
                      promote_types as _promote_types, to_dtype as _to_dtype,
                      float16, float32, float64, int8, int16, int32, int64, uint8, bool_ as bool)
@@ -67,16 +69,19 @@ def can_cast(from_, to):
 
 
 def set_num_threads(n):
-    """Kept for compatibility; NumPy's BLAS threads are set by OMP_NUM_THREADS before import."""
-    global _num_threads
-    _num_threads = _builtins.int(n)
-
-
-_num_threads = 1
+    """Sets the number of threads NumPy's BLAS uses for matrix products (``torch.set_num_threads``)."""
+    if not isinstance(n, (_builtins.int, _np.integer)) or isinstance(n, _builtins.bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    from .backend.threads import set_num_threads as _set
+    _set(_builtins.int(n))
 
 
 def get_num_threads():
-    return _num_threads
+    """The number of threads NumPy's BLAS uses (``torch.get_num_threads``)."""
+    from .backend.threads import get_num_threads as _get
+    return _get()
 
 
 def is_grad_enabled_():  # pragma: no cover - alias kept private
