@@ -272,7 +272,7 @@ class NativeLayerNorm(Op):
         e = ctx.edges
         has_w, has_b, n = ctx.has_w, ctx.has_b, ctx.n
         if _grad_enabled[0]:
-            return self_composed_backward(ctx, g)
+            return _composed_norm_backward(ctx, g, tuple(range(x._data.ndim - ctx.naxes, x._data.ndim)))
         w_arr = ctx.inputs[1]._data.reshape(n) if has_w else None
         xhat, rstd = ctx.xhat, ctx.rstd
         g2 = g._data.reshape(-1, n)
@@ -299,28 +299,93 @@ class NativeLayerNorm(Op):
         return tuple(out)
 
 
-def self_composed_backward(ctx, g):
-    """NativeLayerNorm's backward with ember ops (create_graph): every quantity a function of the inputs."""
+def _composed_norm_backward(ctx, g, axes, pshape=None):
+    """The backward of NativeLayerNorm / NativeBatchNorm with ember ops (create_graph): every quantity a function of
+    the inputs, so it is differentiable again. ``pshape`` broadcasts weight/bias against the input."""
     x = ctx.inputs[0]
     e = ctx.edges
-    nd = x._data.ndim
-    axes = tuple(range(nd - ctx.naxes, nd))
     xc = x - x.mean(axes, keepdim=True)
     rstd = rsqrt((xc * xc).mean(axes, keepdim=True) + ctx.eps)
     xhat = xc * rstd
     out = [None] * len(e)
+    w = ctx.inputs[1] if ctx.has_w else None
+    wb = w.reshape(pshape) if w is not None and pshape is not None else w
     if ctx.has_w and e[1] is not None:
-        out[1] = sum_to(g * xhat, ctx.inputs[1]._data.shape)
+        out[1] = sum_to(g * xhat, wb._data.shape).reshape(w._data.shape)
     if ctx.has_b and e[-1] is not None:
-        gb = sum_to(g, ctx.inputs[-1]._data.shape)
+        b = ctx.inputs[-1]
+        gb = sum_to(g, b.reshape(pshape)._data.shape if pshape is not None else b._data.shape)
+        gb = gb.reshape(b._data.shape)
         if x._requires_grad:   # formally a function of the input, as in PyTorch
             from .activation import ScaleBy
             gb = ScaleBy.apply(gb, x, factor=np.ones((), dtype=gb._data.dtype))
         out[-1] = gb
     if e[0] is not None:
-        gh = g * ctx.inputs[1] if ctx.has_w else g
+        gh = g * wb if ctx.has_w else g
         out[0] = (gh - gh.mean(axes, keepdim=True) - xhat * (gh * xhat).mean(axes, keepdim=True)) * rstd
     return tuple(out)
+
+
+def _bn_moments(x):
+    """Batch statistics of a C-contiguous float32/float64 NumPy (N, C, *S) array over (N, *S), with BLAS row sums:
+    mean (C,), biased variance (C,) and ``x - mean`` (a new array, reused by the caller as its output buffer)."""
+    N, C = x.shape[:2]
+    m = x.size // C
+    x3 = x.reshape(N, C, -1)
+    mu = _sum_keep_np(x3, 2).reshape(N, C).sum(axis=0) / m
+    xc = x3 - mu[:, None]
+    sq = xc * xc
+    var = _sum_keep_np(sq, 2).reshape(N, C).sum(axis=0) / m
+    return mu, var, xc, sq
+
+
+class NativeBatchNorm(Op):
+    """Training-mode ``batch_norm`` (batch statistics) with optional weight/bias as one node on (N, C, L) views:
+    NumPy forward and ordinary backward with BLAS sums over L; the composed backward under ``create_graph``.
+    ``xc``/``buf`` are the caller's ``x - mean`` and a scratch array of x's shape (both consumed)."""
+    save_inputs = None
+
+    def forward(ctx, x, *wb, var, xc, buf, eps, has_w, has_b):
+        ctx.has_w, ctx.has_b, ctx.eps = has_w, has_b, eps
+        C = x.shape[1]
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xc *= rstd[:, None]
+        ctx.xhat, ctx.rstd = xc, rstd
+        if has_w:
+            np.multiply(xc, wb[0].reshape(C, 1), out=buf)
+        else:
+            buf[...] = xc
+        if has_b:
+            buf += wb[-1].reshape(C, 1)
+        return buf.reshape(x.shape)
+
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        e = ctx.edges
+        shape = x._data.shape
+        N, C = shape[:2]
+        if _grad_enabled[0]:
+            return _composed_norm_backward(ctx, g, (0,) + tuple(range(2, len(shape))), (C,) + (1,) * (len(shape) - 2))
+        xhat, rstd = ctx.xhat, ctx.rstd
+        m = xhat.size // C
+        g3 = np.ascontiguousarray(g._data).reshape(N, C, -1)
+        gb = _sum_keep_np(g3, 2).reshape(N, C).sum(axis=0)
+        t = g3 * xhat
+        gw = _sum_keep_np(t, 2).reshape(N, C).sum(axis=0)
+        out = [None] * len(e)
+        if ctx.has_w and e[1] is not None:
+            out[1] = Tensor._make(gw.reshape(ctx.inputs[1]._data.shape))
+        if ctx.has_b and e[-1] is not None:
+            out[-1] = Tensor._make(gb.copy().reshape(ctx.inputs[-1]._data.shape))
+        if e[0] is not None:
+            # w * rstd * (g - mean(g) - xhat * mean(g * xhat)), per channel c
+            scale = rstd * ctx.inputs[1]._data.reshape(C) if ctx.has_w else rstd
+            np.multiply(xhat, (gw / m)[:, None], out=t)
+            np.subtract(g3, t, out=t)
+            t -= (gb / m)[:, None]
+            t *= scale[:, None]
+            out[0] = Tensor._make(t.reshape(shape))
+        return tuple(out)
 
 
 def _empty_passthrough(x):
@@ -385,11 +450,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if not training and (running_mean is None) != (running_var is None):
             raise RuntimeError("running_mean and running_var must either both be None or neither be None")
         x = input._data
-        mu, var, _ = _moments(x, axes)
+        wb = [t for t in (weight, bias) if t is not None]
+        fast = (type(x) is np.ndarray and x.dtype in _BLAS_FLOATS and x.flags.c_contiguous
+                and all(t._data.dtype == x.dtype for t in wb))
+        if fast:
+            mu, var, xc, sq = _bn_moments(x)
+        else:
+            mu, var, _ = _moments(x, axes)
         if training:
             n = x.size // C
             _update_running(running_mean, mu, momentum)
             _update_running(running_var, var * (n / max(n - 1, 1)), momentum)
+        if fast:
+            return NativeBatchNorm.apply(input, *wb, var=var, xc=xc, buf=sq, eps=eps, has_w=weight is not None,
+                                         has_b=bias is not None)
         y = Standardize.apply(input, axes=axes, eps=eps, stats=(mu, var))
         return _affine(y, weight, bias, bshape)
     # evaluation with running statistics: y = x * scale + shift (constants folded per channel)
