@@ -21,6 +21,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op, _type_name
 from ..backend import array_module
 from ._util import export, functional
+from .activation import _sum_keep_np
 
 _none = slice(None)
 
@@ -125,6 +126,9 @@ class BiasGrad(Op):
 
     def forward(ctx, g, anchor):
         ctx.shape = g.shape
+        if g.ndim > 2 and type(g) is np.ndarray and g.flags.c_contiguous:
+            N, C = g.shape[:2]     # spatial sums as one BLAS GEMV, then the (small) batch sum
+            return _sum_keep_np(g.reshape(N, C, -1), 2).reshape(N, C).sum(axis=0)
         return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
 
     def backward(ctx, gg):
@@ -225,6 +229,10 @@ class ConvWeightGrad(Op):
         N, O = g.shape[:2]
         L = math.prod(g.shape[2:])
         xp = array_module(g)
+        if G == 1 and N * L < col.shape[1]:
+            # few output positions against a long kernel axis (the last stages of a ResNet): (O, NL) @ (NL, CK)
+            # is the faster GEMM orientation here and gives the weight layout directly
+            return (_grad_rows(g, 1)[0] @ col[0].T).reshape(w_shape)
         gcols = xp.ascontiguousarray(g.reshape(N, G, O // G, L).transpose(1, 0, 3, 2)).reshape(G, N * L, O // G)
         gw = _matmul(col, gcols)                                   # (G, CgK, Og)
         return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
