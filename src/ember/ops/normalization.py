@@ -7,6 +7,9 @@ embedding_bag, one_hot.
 * The normalisations share ``Standardize`` (``(x - mean) / sqrt(var + eps)`` over some axes), with the fused
   backward ``rstd * (g - mean(g) - xhat * mean(g * xhat))`` written with ember ops; the affine part is an
   ordinary ``* weight + bias``. Running statistics are updated in place with the unbiased variance, like PyTorch.
+* The two hot ones are single nodes: ``layer_norm`` (``NativeLayerNorm``) and training-mode ``batch_norm``
+  (``NativeBatchNorm``) run forward and the ordinary backward in NumPy with BLAS row sums and two temporaries;
+  under ``create_graph`` their backward is the same formula written with ember ops (``_composed_norm_backward``).
 """
 import math
 
