@@ -19,12 +19,13 @@ def test_shapes_dtype_and_range():
     ds = CSIChannels(train=True, num_samples=50)
     assert len(ds) == 50 and ds.data.shape == (50, 2, 32, 32) and ds.data.dtype == np.float32
     assert ds.data.min() >= 0.0 and ds.data.max() <= 1.0
-    # each sample is scaled so its largest |component| reaches 0 or 1
-    flat = np.abs(ds.data.reshape(50, -1) - 0.5).max(axis=1)
-    np.testing.assert_allclose(flat, 0.5, atol=1e-6)
+    # each sample at unit energy, times 1/4, around 0.5: within [0.25, 0.75]
+    energy = np.square(ds.data.reshape(50, -1).astype(np.float64) - 0.5).sum(axis=1)
+    np.testing.assert_allclose(energy, 1 / 16, rtol=1e-5)
+    assert ds.data.min() >= 0.25 and ds.data.max() <= 0.75
     x, target = ds[3]
     assert x.shape == (2, 32, 32) and x is target
-    assert len(CSIChannels(train=False)) == 4000
+    assert len(CSIChannels(train=False)) == 2000
 
 
 def test_transform_and_registry():

@@ -17,9 +17,11 @@ geometric, clustered multipath model in the spirit of COST 2100 (not its calibra
 * as in the paper, ``H`` (Nc × Nt) moves to the **angular-delay domain** by a 2-D DFT (an inverse DFT over the
   subcarriers gives delay taps of ``1/bandwidth``, a DFT over the antennas gives angle bins) and only the first
   32 delay rows are kept: the channel is sparse there (few clusters, short delays), which is why it compresses;
-* real and imaginary parts become 2 channels of 32 × 32 (rows: delay, columns: angle) and each matrix is scaled
-  to ``[0, 1]`` around 0.5: ``x = 0.5 + 0.5 · H̃ / max(|Re H̃|, |Im H̃|)`` (per sample; CsiNet's NMSE and ρ are
-  invariant to a sample's scale, and the path loss is what a real system normalises away before feedback).
+* real and imaginary parts become 2 channels of 32 × 32 (rows: delay, columns: angle), normalised into
+  ``[0, 1]`` around 0.5 as in the paper: each matrix to unit energy, then ``x = 0.5 + H̃ / (4 ‖H̃‖)``, so values
+  lie in [0.25, 0.75] (CsiNet's NMSE and ρ are invariant to a sample's scale; the path loss is what a real
+  system normalises away before feedback). With every sample at the same energy, the MSE training loss is the
+  NMSE up to a constant factor.
 
 The truncated angular-delay matrix is computed in closed form (the inverse DFT of a complex exponential over
 the subcarriers is a Dirichlet kernel), so the 1024-point response is never materialised: 20,000 channels take
@@ -27,7 +29,7 @@ about a second. ``frequency_response`` and ``angular_delay`` are the slow, liter
 check the fast one against ``numpy.fft``); ``angular_delay_to_frequency`` goes back (for the correlation ρ).
 
     from ember.datasets import CSIChannels
-    train = CSIChannels(train=True, scenario="indoor")        # 20,000 channels; test: 4,000, another seed
+    train = CSIChannels(train=True, scenario="indoor")        # 20,000 channels; test: 2,000, another seed
     x, target = train[0]                                      # float32 (2, 32, 32) in [0, 1]; target is x
     train.data.shape                                          # (20000, 2, 32, 32)
 
@@ -179,13 +181,15 @@ def angular_delay_to_frequency(Had, num_subcarriers=1024):
     return np.fft.fft(np.fft.ifft(np.pad(Had, pad), axis=-1), axis=-2)
 
 
-def to_image(Had):
-    """Complex (n, taps, Nt) -> float32 (n, 2, taps, Nt) in [0, 1]: real and imaginary parts, each sample scaled
-    so its largest |component| maps to 0 or 1 (``x = 0.5 + 0.5 · H / max|Re, Im|``)."""
+def to_image(Had, scale: float = 0.25):
+    """Complex (n, taps, Nt) -> float32 (n, 2, taps, Nt): real and imaginary parts of each sample scaled to unit
+    energy, times ``scale``, around 0.5: ``x = 0.5 + scale · H / ‖H‖_F``. With the default 1/4 every value lies
+    in [0.25, 0.75] (no |component| exceeds the norm), clear of the sigmoid's flat ends, and the mean squared
+    error of a reconstruction is exactly ``scale² / (2·taps·Nt)`` times its NMSE (linear)."""
     parts = np.stack([Had.real, Had.imag], axis=1)
-    peak = np.abs(parts).reshape(len(parts), -1).max(axis=1)
-    peak = np.where(peak > 0, peak, 1.0)
-    return (0.5 + 0.5 * parts / peak[:, None, None, None]).astype(np.float32)
+    norm = np.sqrt(np.square(parts).reshape(len(parts), -1).sum(axis=1))
+    norm = np.where(norm > 0, norm, 1.0)
+    return (0.5 + scale * parts / norm[:, None, None, None]).astype(np.float32)
 
 
 def from_image(x):
@@ -238,7 +242,7 @@ class CSIChannels:
 
     ``ds[i] -> (x, x)``: the float32 (2, 32, 32) image in [0, 1] and, as the target of an autoencoder, the same
     image (``transform`` / ``target_transform`` applied to each). ``.data`` holds all of them (N, 2, 32, 32).
-    ``num_samples`` defaults to 20,000 (train) / 4,000 (test); train and test come from different random
+    ``num_samples`` defaults to 20,000 (train) / 2,000 (test); train and test come from different random
     streams of ``seed``. ``scenario`` is ``"indoor"`` (5.3 GHz picocell) or ``"outdoor"`` (300 MHz rural).
     """
 
@@ -246,7 +250,7 @@ class CSIChannels:
                  target_transform=None, seed: int = 0, download: bool = False):
         self.scenario = _scenario(scenario, "CSIChannels")
         if num_samples is None:
-            num_samples = 20000 if train else 4000
+            num_samples = 20000 if train else 2000
         if int(num_samples) != num_samples or num_samples < 1:
             raise ValueError(f"CSIChannels: num_samples must be a positive integer, got {num_samples!r}")
         if int(seed) != seed or seed < 0:
