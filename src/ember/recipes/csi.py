@@ -89,9 +89,10 @@ def _predict(model, loader):
     import ember
     model.eval()
     outs, ins = [], []
+    device = next(model.parameters()).device
     with ember.no_grad():
         for (x,) in loader:
-            outs.append(model(x).numpy())
+            outs.append(model(x.to(device)).cpu().numpy())
             ins.append(x.numpy())
     return np.concatenate(outs), np.concatenate(ins)
 
