@@ -32,6 +32,7 @@ import numpy as np
 
 import ember
 from ember.recipes import register
+from ember.recipes._common import args_dict, make_optimizer
 from ember.training.metrics import Metric
 from ember.utils.data import Dataset
 
@@ -357,13 +358,7 @@ def _setting(args, name, default):
 
 
 def _make_optimizer(args, params, lr):
-    import ember.optim as optim
-    name = (args.optimizer or "adam").lower()
-    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD}
-    if name not in classes:
-        raise ValueError(f"ember train bert-mini: unknown optimizer {args.optimizer!r}; "
-                         f"valid optimizers: {', '.join(classes)}")
-    return classes[name](params, lr=lr)
+    return make_optimizer(args.optimizer or "adam", params, lr, choices=("adam", "adamw", "sgd"))
 
 
 def _build_data(args, tokenize=None, bpe=None):
@@ -453,10 +448,6 @@ def _plot(path, pre, fine, scratch):
     fig.savefig(path)
 
 
-def _args_dict(args):
-    return {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool)) or v is None}
-
-
 def evaluate(ckpt, args):
     """``ember eval CKPT``: MLM/NSP accuracy of the pre-trained BERT and the fine-tuned classifier's accuracy on
     the held-out Shakespeare split."""
@@ -539,7 +530,7 @@ def train(args):
         "seconds": time.perf_counter() - start, "vocab_size": len(bpe.vocab),
         "parameters": sum(p.numel() for p in bert.parameters()),
     }
-    ember.save({"recipe": "bert-mini", "args": _args_dict(args), "config": config, "model": clf.state_dict(),
+    ember.save({"recipe": "bert-mini", "args": args_dict(args), "config": config, "model": clf.state_dict(),
                 "bert": bert.state_dict(), "bpe": bpe.state_dict(), "vocab": list(bpe.vocab.idx_to_token)},
                str(out / "checkpoint.safetensors"))
     _plot(out / "curves.png", pre, fine, scratch)

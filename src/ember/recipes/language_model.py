@@ -18,7 +18,8 @@ import time
 import ember
 import ember.nn.functional as F
 from ember.recipes import register
-from ember.training import Callback, Trainer, write_run
+from ember.recipes._common import hparams, make_optimizer, sample_text
+from ember.training import TimeLimit, Trainer, write_run
 
 # Defaults chosen to pass validation perplexity 5.5 well inside 10 minutes on 2 CPU cores (see the README).
 MODEL_DEFAULTS = dict(num_hiddens=256, num_layers=2, embed_size=64, dropout=0.0, num_steps=64, clip=1.0,
@@ -26,28 +27,10 @@ MODEL_DEFAULTS = dict(num_hiddens=256, num_layers=2, embed_size=64, dropout=0.0,
 SAMPLE_PROMPT = {"shakespeare": "ROMEO:", "timemachine": "the time traveller", "wikitext2": "The"}
 
 
-class CPUTimeLimit(Callback):
-    """Stop cleanly once this process has used ``max_cpu_minutes`` of CPU time since ``fit`` started (all threads
-    counted). On a machine shared with other jobs, wall time says little about the work done; with one BLAS
-    thread, 10 CPU-minutes are what 10 minutes of a quiet core give. ``args.max_cpu_minutes`` sets it."""
-
-    def __init__(self, max_cpu_minutes):
-        self.max_seconds = float(max_cpu_minutes) * 60.0
-        self.start = None
-
-    def on_fit_start(self, trainer):
-        self.start = time.process_time()
-
-    def on_train_batch_end(self, trainer, batch_idx, logs):
-        if time.process_time() - self.start >= self.max_seconds and not trainer.stop_training:
-            trainer.stop_training = True
-            trainer.log(f"CPU time limit of {self.max_seconds / 60:g} minutes reached: stopping")
-
-
 def time_limits(args):
     """The callbacks for ``args.max_cpu_minutes`` (Python-only setting; ``--max-minutes`` is the trainer's)."""
     cpu = getattr(args, "max_cpu_minutes", None)
-    return [] if cpu is None else [CPUTimeLimit(cpu)]
+    return [] if cpu is None else [TimeLimit(cpu, cpu_time=True)]
 
 
 class LanguageModelTrainer(Trainer):
@@ -76,50 +59,15 @@ class LanguageModelTrainer(Trainer):
         return {"loss": loss, "n": Y.numel()}
 
 
-def _hparams(args):
-    """The model/data settings: ``MODEL_DEFAULTS`` overridden by any that ``args`` sets."""
-    hp = dict(MODEL_DEFAULTS)
-    for key in hp:
-        if getattr(args, key, None) is not None:
-            hp[key] = getattr(args, key)
-    return hp
-
-
 def _build_model(name, vocab_size, hp):
     from ember.models import get_model
     return get_model(name, vocab_size=vocab_size, num_hiddens=hp["num_hiddens"], num_layers=hp["num_layers"],
                      embed_size=hp["embed_size"], dropout=hp["dropout"])
 
 
-def _make_optimizer(name, params, lr):
-    optimizers = {"adam": ember.optim.Adam, "adamw": ember.optim.AdamW, "sgd": ember.optim.SGD,
-                  "rmsprop": ember.optim.RMSprop}
-    try:
-        return optimizers[name.lower()](params, lr=lr)
-    except KeyError:
-        raise ValueError(f"unknown optimizer {name!r}; valid optimizers: {', '.join(optimizers)}") from None
-
-
-def _join(vocab_tokens, token):
-    return "".join(vocab_tokens) if token == "char" else " ".join(vocab_tokens)
-
-
-def _encode_prompt(prompt, vocab, token):
-    from ember.text import WordTokenizer
-    tokens = list(prompt) if token == "char" else WordTokenizer()(prompt)
-    return vocab[tokens] if tokens else [vocab["\n"] if token == "char" else vocab.unk]
-
-
-def _sample_text(model, vocab, token, prompt, length, temperature=1.0, top_k=None, greedy=False, generator=None):
-    from ember.models.decoding import sample
-    ids = sample(model, _encode_prompt(prompt, vocab, token), length, temperature=temperature, top_k=top_k,
-                 greedy=greedy, generator=generator)
-    return _join(vocab.to_tokens(ids), token) if prompt else _join(vocab.to_tokens(ids[1:]), token)
-
-
 def train(args):
     from ember.text import load_data_lm
-    hp = _hparams(args)
+    hp = hparams(args, MODEL_DEFAULTS)
     ember.manual_seed(args.seed)
     train_iter, val_iter, vocab = load_data_lm(args.batch_size, hp["num_steps"], dataset=args.dataset,
                                                token=hp["token"], max_tokens=hp["max_tokens"],
@@ -127,7 +75,7 @@ def train(args):
                                                root=getattr(args, "root", None),
                                                download=getattr(args, "download", False))
     model = _build_model(args.model, len(vocab), hp)
-    optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr)
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, choices=("adam", "adamw", "sgd", "rmsprop"))
     trainer = LanguageModelTrainer(model, optimizer, metrics=("perplexity",), clip_grad_norm=hp["clip"],
                                    use_random_iter=hp["use_random_iter"], device=args.device,
                                    progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes,
@@ -155,7 +103,7 @@ def train(args):
         "tokens_per_sec": round(sum(history["samples_per_sec"]) / len(history["samples_per_sec"]), 1),
         "vocab_size": len(vocab),
         "parameters": sum(p.numel() for p in model.parameters()),
-        "sample": _sample_text(model, vocab, hp["token"], prompt, 200, temperature=0.8, top_k=10,
+        "sample": sample_text(model, vocab, prompt, 200, hp["token"], temperature=0.8, top_k=10,
                                generator=generator),
     }
     write_run(args.out, history, metrics, title=f"{args.model} on {args.dataset}")
@@ -191,7 +139,7 @@ def generate(ckpt, args):
     """Text sampled from a checkpoint (``ember generate CKPT --prompt ...``)."""
     model, vocab, saved, hp = _restore(ckpt, getattr(args, "device", "cpu"))
     generator = ember.Generator().manual_seed(getattr(args, "seed", 0))
-    return _sample_text(model, vocab, hp["token"], args.prompt, args.length, temperature=args.temperature,
+    return sample_text(model, vocab, args.prompt, args.length, hp["token"], temperature=args.temperature,
                         top_k=args.top_k, greedy=getattr(args, "greedy", False), generator=generator)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 import ember
 from ember.recipes import register
+from ember.recipes._common import hparams, make_optimizer
 from ember.recipes.language_model import time_limits
 from ember.training import Trainer, write_run
 
@@ -47,29 +48,11 @@ class Seq2SeqTrainer(Trainer):
         return {"loss": loss, "n": num_tokens}
 
 
-def _hparams(args):
-    """The model/data settings: ``MODEL_DEFAULTS`` overridden by any that ``args`` sets."""
-    hp = dict(MODEL_DEFAULTS)
-    for key in hp:
-        if getattr(args, key, None) is not None:
-            hp[key] = getattr(args, key)
-    return hp
-
-
 def _build_model(name, src_vocab, tgt_vocab, hp):
     from ember.models import get_model
     return get_model(name, src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab),
                      embed_size=hp["embed_size"], num_hiddens=hp["num_hiddens"], num_layers=hp["num_layers"],
                      dropout=hp["dropout"], bidirectional=hp["bidirectional"])
-
-
-def _make_optimizer(name, params, lr):
-    optimizers = {"adam": ember.optim.Adam, "adamw": ember.optim.AdamW, "sgd": ember.optim.SGD,
-                  "rmsprop": ember.optim.RMSprop}
-    try:
-        return optimizers[name.lower()](params, lr=lr)
-    except KeyError:
-        raise ValueError(f"unknown optimizer {name!r}; valid optimizers: {', '.join(optimizers)}") from None
 
 
 def _source_array(sentences, src_vocab, num_steps):
@@ -122,7 +105,7 @@ def _test_pairs(dataset, root=None):
 def train(args):
     from ember.text import build_array_nmt, load_data_nmt
     from ember.utils.data import DataLoader, TensorDataset
-    hp = _hparams(args)
+    hp = hparams(args, MODEL_DEFAULTS)
     ember.manual_seed(args.seed)
     train_iter, test_pairs, src_vocab, tgt_vocab = load_data_nmt(
         args.batch_size, hp["num_steps"], num_examples=hp["num_examples"], dataset=args.dataset,
@@ -134,7 +117,7 @@ def train(args):
     val_iter = DataLoader(TensorDataset(*val_arrays), batch_size=args.batch_size)
 
     model = _build_model(args.model, src_vocab, tgt_vocab, hp)
-    optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr)
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, choices=("adam", "adamw", "sgd", "rmsprop"))
     trainer = Seq2SeqTrainer(model, optimizer, tgt_vocab["<bos>"], metrics=("perplexity",),
                              clip_grad_norm=hp["clip"], device=args.device,
                              progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes,

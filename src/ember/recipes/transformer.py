@@ -26,6 +26,7 @@ import time
 import ember
 import ember.nn.functional as F
 from ember.recipes import register
+from ember.recipes._common import args_dict, hparams, sample_text
 from ember.training import Trainer, write_run
 
 # Chosen for 10 minutes of training on 2 CPU cores (measured numbers in the README).
@@ -37,15 +38,6 @@ SAMPLE_PROMPT = {"shakespeare": "ROMEO:", "timemachine": "the time traveller", "
 
 
 # ---------------------------------------------------------------------------------------------- shared pieces
-
-def _hparams(args, defaults):
-    """``defaults`` overridden by any of their keys that ``args`` sets."""
-    hp = dict(defaults)
-    for key in hp:
-        if getattr(args, key, None) is not None:
-            hp[key] = getattr(args, key)
-    return hp
-
 
 def _optimizer_and_schedule(name, model, lr, d_model, warmup):
     """Adam(W) with the Transformer's betas and the Noam schedule, peaking at ``lr`` after ``warmup`` steps."""
@@ -62,7 +54,7 @@ def _optimizer_and_schedule(name, model, lr, d_model, warmup):
 
 
 def _record(args, hp):
-    record = {key: value for key, value in vars(args).items() if isinstance(value, (str, int, float, bool))}
+    record = {key: value for key, value in args_dict(args).items() if value is not None}
     record.update({k: v for k, v in hp.items() if v is not None})
     return record
 
@@ -111,7 +103,7 @@ def train_mt(args):
     from ember.recipes.seq2seq import bleu_scores, translate_batch
     from ember.text import build_array_nmt, load_data_nmt
     from ember.utils.data import DataLoader, TensorDataset
-    hp = _hparams(args, MT_DEFAULTS)
+    hp = hparams(args, MT_DEFAULTS)
     ember.manual_seed(args.seed)
     train_iter, test_pairs, src_vocab, tgt_vocab = load_data_nmt(
         args.batch_size, hp["num_steps"], num_examples=hp["num_examples"], dataset=args.dataset,
@@ -228,18 +220,9 @@ def _build_gpt(vocab_size, hp):
                      max_len=hp["num_steps"], positional=hp["positional"])
 
 
-def sample_text(model, vocab, prompt, length, temperature=1.0, top_k=None, greedy=False, generator=None):
-    """``prompt`` continued by ``length`` sampled characters (a newline starts an empty prompt)."""
-    from ember.models.decoding import sample
-    ids = sample(model, vocab[list(prompt or "\n")], length, temperature=temperature, top_k=top_k, greedy=greedy,
-                 generator=generator)
-    text = "".join(vocab.to_tokens(ids))
-    return text if prompt else text[1:]
-
-
 def train_gpt(args):
     from ember.text import load_data_lm
-    hp = _hparams(args, GPT_DEFAULTS)
+    hp = hparams(args, GPT_DEFAULTS)
     ember.manual_seed(args.seed)
     train_iter, val_iter, vocab = load_data_lm(args.batch_size, hp["num_steps"], dataset=args.dataset,
                                                token="char", use_random_iter=True, max_tokens=hp["max_tokens"],

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..training import Callback
 from . import register
+from ._common import SaveEachEpoch, args_dict, make_optimizer
 
 CLASSIFIERS = ("lenet", "lenet5", "alexnet", "vgg11", "vgg16", "nin", "googlenet", "resnet18", "resnet34",
                "resnet50", "densenet121")
@@ -128,16 +128,8 @@ def _build_classifier(name, num_classes, in_channels):
 
 # ------------------------------------------------------------------------------------------------ training
 def _optimizer(args, params):
-    import ember.optim as optim
-    name = args.optimizer.lower()
-    wd = args.weight_decay or 0.0
-    if name == "sgd":
-        return optim.SGD(params, lr=args.lr, momentum=0.9, nesterov=True, weight_decay=wd)
-    builders = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad,
-                "nadam": optim.NAdam, "radam": optim.RAdam}
-    if name not in builders:
-        raise ValueError(f"unknown optimizer {args.optimizer!r}; valid optimizers: sgd, {', '.join(builders)}")
-    return builders[name](params, lr=args.lr, weight_decay=wd)
+    momentum = dict(momentum=0.9, nesterov=True) if (args.optimizer or "").lower() == "sgd" else {}
+    return make_optimizer(args.optimizer, params, args.lr, weight_decay=args.weight_decay or 0.0, **momentum)
 
 
 def _scheduler(args, opt, steps_per_epoch):
@@ -158,21 +150,6 @@ def _scheduler(args, opt, steps_per_epoch):
     raise ValueError(f"unknown scheduler {args.scheduler!r}; valid schedulers: onecycle, cosine, step, none")
 
 
-def args_dict(args):
-    """The CLI arguments as a plain dict (what a checkpoint stores under "args")."""
-    return {k: v for k, v in vars(args).items() if v is None or isinstance(v, (bool, int, float, str))}
-
-
-class _SaveEachEpoch(Callback):
-    """Keep ``checkpoint.safetensors`` current after every epoch, so ``--resume`` can pick up a killed run."""
-
-    def __init__(self, path, extra):
-        self.path, self.extra = path, extra
-
-    def on_epoch_end(self, trainer, epoch, logs):
-        trainer.save_checkpoint(self.path, extra=self.extra)
-
-
 def _fit(args, model, loss_fn, metrics, train_loader, test_loader, extra, accumulate=1):
     """Shared by both tasks: optimiser, schedule, Trainer, resume, per-epoch checkpoint, final files."""
     from ..training import Trainer
@@ -185,7 +162,7 @@ def _fit(args, model, loss_fn, metrics, train_loader, test_loader, extra, accumu
     trainer = Trainer(model, opt, loss_fn, scheduler=sched, metrics=metrics, accumulate_steps=accumulate,
                       clip_grad_norm=getattr(args, "clip_grad_norm", None), device=args.device,
                       progress=not args.no_progress, max_minutes=args.max_minutes,
-                      callbacks=[_SaveEachEpoch(ckpt_path, extra)])
+                      callbacks=[SaveEachEpoch(ckpt_path, extra)])
     if args.resume:
         trainer.load_checkpoint(args.resume)
         print(f"resumed from {args.resume} at epoch {trainer.epoch}")

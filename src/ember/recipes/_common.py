@@ -1,0 +1,60 @@
+"""Pieces every recipe needs: the optimiser by CLI name, settings from ``args`` over defaults, the arguments as a
+checkpoint records them, the per-epoch checkpoint callback and text sampling from a language model."""
+from __future__ import annotations
+
+from ..training import Callback
+
+__all__ = ["make_optimizer", "hparams", "args_dict", "SaveEachEpoch", "sample_text"]
+
+
+def make_optimizer(name, params, lr, *, choices=None, **options):
+    """``ember.optim.<name>(params, lr=lr, **options)`` for a CLI optimiser name (case-insensitive).
+
+    ``choices`` limits the names a recipe accepts; an unknown name raises ``ValueError`` listing them."""
+    import ember.optim as optim
+    classes = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,
+               "adagrad": optim.Adagrad, "nadam": optim.NAdam, "radam": optim.RAdam}
+    choices = tuple(choices or classes)
+    key = (name or "").lower()
+    if key not in choices:
+        raise ValueError(f"unknown optimizer {name!r}; valid optimizers: {', '.join(choices)}")
+    return classes[key](params, lr=lr, **options)
+
+
+def hparams(args, defaults):
+    """``defaults`` overridden by any of their keys that ``args`` sets (not None)."""
+    hp = dict(defaults)
+    for key in hp:
+        if getattr(args, key, None) is not None:
+            hp[key] = getattr(args, key)
+    return hp
+
+
+def args_dict(args):
+    """The CLI arguments as a plain dict of scalars (what a checkpoint stores under "args")."""
+    return {k: v for k, v in vars(args).items() if v is None or isinstance(v, (bool, int, float, str))}
+
+
+class SaveEachEpoch(Callback):
+    """Keep ``checkpoint.safetensors`` current after every epoch, so ``--resume`` can pick up a killed run."""
+
+    def __init__(self, path, extra):
+        self.path, self.extra = path, extra
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        trainer.save_checkpoint(self.path, extra=self.extra)
+
+
+def sample_text(model, vocab, prompt, length, token="char", temperature=1.0, top_k=None, greedy=False,
+                generator=None):
+    """``prompt`` continued by ``length`` sampled tokens of a language model (``ember.models.decoding.sample``).
+
+    ``token`` is "char" or "word" (how the prompt is split and the output joined); an empty prompt starts from a
+    newline (characters) or ``<unk>`` (words), which is not printed."""
+    from ..models.decoding import sample
+    from ..text import WordTokenizer
+    tokens = list(prompt) if token == "char" else WordTokenizer()(prompt)
+    ids = vocab[tokens] if tokens else [vocab["\n"] if token == "char" else vocab.unk]
+    ids = sample(model, ids, length, temperature=temperature, top_k=top_k, greedy=greedy, generator=generator)
+    out = vocab.to_tokens(ids if tokens else ids[1:])
+    return "".join(out) if token == "char" else " ".join(out)
