@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 
 from . import _config
-from ._dtype import from_numpy_dtype, to_dtype, FLOAT
+from ._dtype import from_numpy_dtype, to_dtype
 from .backend import array_module, device_of, to_device, device as _device_cls
 
 _grad_enabled = _config.grad_enabled
@@ -305,7 +305,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def _scalar(self):

@@ -87,8 +87,6 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     With ``accumulate`` (``Tensor.backward``) gradients are added to the leaves' ``.grad`` (only those in
     ``inputs`` when it is given). Without it (``autograd.grad``) the gradients of ``inputs`` are returned.
     """
-    from .._tensor import Tensor
-
     # the gradient flowing into a root tensor
     root_items = []
     for t, g in zip(tensors, grad_tensors):
@@ -108,7 +106,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 capture[(id(t.grad_fn), t._output_nr)] = i
             else:
                 if not t._requires_grad:
-                    raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+                    raise RuntimeError("One of the differentiated Tensors does not require grad")
                 capture[(id(t), 0)] = i
         results = [None] * len(inputs)
 

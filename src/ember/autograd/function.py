@@ -12,7 +12,6 @@ An op is one class with ``forward`` and ``backward`` side by side. Calling ``Op.
 The node's class name plus ``Backward0`` is its PyTorch-style name (``MulBackward0``); ``op_name`` is the short
 registered name used by error messages, anomaly mode and the ONNX exporter.
 """
-import numpy as np
 
 from .. import _config
 from .._dtype import from_numpy_dtype

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 
 from .._config import no_grad
-from .._tensor import Tensor
 
 
 def _rng(generator):

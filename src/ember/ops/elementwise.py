@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from .._dtype import result_type, get_default_dtype, FLOAT, BOOL, from_numpy_dtype
+from .._dtype import result_type, get_default_dtype, FLOAT
 from ..autograd.function import Op
 from ._util import export, method, inplace_of, broadcast_shape, scalar_tensor, check_tensor
 from . import _alloc  # noqa: F401  (keeps freed arrays' memory for reuse: see _alloc.py)

@@ -1,7 +1,6 @@
 """``NAdam``: Adam with Nesterov momentum and the momentum-decay schedule, PyTorch's update rule."""
 import numpy as np
 
-from .._tensor import Tensor
 from .adam import _check_common
 from .optimizer import Optimizer, _NoGrad, _addcdiv_, _addcmul_, _lerp_, _prepare_grad, _step_tensor, \
     _to_scalar, _zeros_like

@@ -1,7 +1,6 @@
 """``RAdam``: rectified Adam, PyTorch's update rule (plain momentum SGD while the variance is intractable)."""
 import numpy as np
 
-from .._tensor import Tensor
 from .adam import _check_common
 from .optimizer import Optimizer, _NoGrad, _addcmul_, _lerp_, _prepare_grad, _step_tensor, _to_scalar, _zeros_like
 

@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
 from ..._config import no_grad
-from ..parameter import Parameter, UninitializedParameter, is_lazy
+from ..parameter import Parameter, is_lazy
 
 __all__ = ["Module"]
 
