@@ -18,10 +18,13 @@ geometric, clustered multipath model in the spirit of COST 2100 (not its calibra
   subcarriers gives delay taps of ``1/bandwidth``, a DFT over the antennas gives angle bins) and only the first
   32 delay rows are kept: the channel is sparse there (few clusters, short delays), which is why it compresses;
 * real and imaginary parts become 2 channels of 32 × 32 (rows: delay, columns: angle), normalised into
-  ``[0, 1]`` around 0.5 as in the paper: each matrix to unit energy, then ``x = 0.5 + H̃ / (4 ‖H̃‖)``, so values
-  lie in [0.25, 0.75] (CsiNet's NMSE and ρ are invariant to a sample's scale; the path loss is what a real
-  system normalises away before feedback). With every sample at the same energy, the MSE training loss is the
-  NMSE up to a constant factor.
+  ``[0, 1]`` around 0.5 so that the data use the range, as the paper's do: per sample
+  ``x = 0.5 + 0.4 · H̃ / max|H̃|`` (max over the real and imaginary parts), so values lie in [0.1, 0.9] and each
+  sample's largest component sits at 0.1 or 0.9, clear of the sigmoid's flat ends. ``.scale[i]`` is the factor
+  with ``x − 0.5 = scale · H̃ / ‖H̃‖``, so ``(x − 0.5) / scale`` is the channel at unit energy. CsiNet's NMSE
+  and ρ are invariant to a sample's scale (the path loss is what a real system normalises away before
+  feedback). The earlier ``0.5 + H̃ / (4‖H̃‖)`` left the channels' 2,048 entries at ~0.005 around 0.5 (most of
+  a matrix's energy is in a few entries): the model learned the constant 0.5 and little else.
 
 The truncated angular-delay matrix is computed in closed form (the inverse DFT of a complex exponential over
 the subcarriers is a Dirichlet kernel), so the 1024-point response is never materialised: 20,000 channels take
@@ -30,7 +33,7 @@ check the fast one against ``numpy.fft``); ``angular_delay_to_frequency`` goes b
 
     from ember.datasets import CSIChannels
     train = CSIChannels(train=True, scenario="indoor")        # 20,000 channels; test: 2,000, another seed
-    x, target = train[0]                                      # float32 (2, 32, 32) in [0, 1]; target is x
+    x, target = train[0]                                      # float32 (2, 32, 32) in [0.1, 0.9]; target is x
     train.data.shape                                          # (20000, 2, 32, 32)
 
 The data are generated deterministically from ``seed`` (train and test draw from different streams) and kept in
@@ -181,15 +184,20 @@ def angular_delay_to_frequency(Had, num_subcarriers=1024):
     return np.fft.fft(np.fft.ifft(np.pad(Had, pad), axis=-1), axis=-2)
 
 
-def to_image(Had, scale: float = 0.25):
-    """Complex (n, taps, Nt) -> float32 (n, 2, taps, Nt): real and imaginary parts of each sample scaled to unit
-    energy, times ``scale``, around 0.5: ``x = 0.5 + scale · H / ‖H‖_F``. With the default 1/4 every value lies
-    in [0.25, 0.75] (no |component| exceeds the norm), clear of the sigmoid's flat ends, and the mean squared
-    error of a reconstruction is exactly ``scale² / (2·taps·Nt)`` times its NMSE (linear)."""
+def to_image(Had, scale: float = 0.4, return_scale: bool = False):
+    """Complex (n, taps, Nt) -> float32 (n, 2, taps, Nt): real and imaginary parts of each sample scaled so that
+    its largest |component| is ``scale``, around 0.5: ``x = 0.5 + scale · H / max|H|``. With the default 0.4
+    every value lies in [0.1, 0.9] and each sample uses most of the sigmoid's range. ``return_scale=True`` also
+    returns the per-sample factors ``s`` (float64 (n,)) with ``x − 0.5 = s · H / ‖H‖_F``."""
     parts = np.stack([Had.real, Had.imag], axis=1)
-    norm = np.sqrt(np.square(parts).reshape(len(parts), -1).sum(axis=1))
-    norm = np.where(norm > 0, norm, 1.0)
-    return (0.5 + scale * parts / norm[:, None, None, None]).astype(np.float32)
+    flat = np.abs(parts).reshape(len(parts), -1)
+    peak = flat.max(axis=1)
+    peak = np.where(peak > 0, peak, 1.0)
+    image = (0.5 + scale * parts / peak[:, None, None, None]).astype(np.float32)
+    if not return_scale:
+        return image
+    norm = np.sqrt(np.square(flat).sum(axis=1))
+    return image, scale * np.where(norm > 0, norm, 1.0) / peak
 
 
 def from_image(x):
@@ -225,23 +233,27 @@ def _host(x):
     return np.asarray(x, dtype=np.float64)
 
 
-def simulate(n: int, scenario="indoor", seed=0, chunk: int = 2000) -> np.ndarray:
-    """``n`` channel images float32 (n, 2, 32, 32) from ``seed`` (deterministic; generated in chunks)."""
+def simulate(n: int, scenario="indoor", seed=0, chunk: int = 2000, return_scale: bool = False):
+    """``n`` channel images float32 (n, 2, 32, 32) from ``seed`` (deterministic; generated in chunks); with
+    ``return_scale`` also their ``to_image`` scales (n,)."""
     sc = _scenario(scenario, "simulate")
     rng = np.random.default_rng(seed)
     out = np.empty((n, 2, sc.num_taps, sc.num_antennas), dtype=np.float32)
+    scales = np.empty(n, dtype=np.float64)
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
-        out[start:start + m] = to_image(angular_delay_from_rays(*simulate_rays(m, sc, rng), scenario=sc))
-    return out
+        out[start:start + m], scales[start:start + m] = to_image(
+            angular_delay_from_rays(*simulate_rays(m, sc, rng), scenario=sc), return_scale=True)
+    return (out, scales) if return_scale else out
 
 
 class CSIChannels:
     """``CSIChannels(root=None, train=True, scenario="indoor", num_samples=None, transform=None,
     target_transform=None, seed=0)``: simulated angular-delay channel matrices for CSI feedback.
 
-    ``ds[i] -> (x, x)``: the float32 (2, 32, 32) image in [0, 1] and, as the target of an autoencoder, the same
-    image (``transform`` / ``target_transform`` applied to each). ``.data`` holds all of them (N, 2, 32, 32).
+    ``ds[i] -> (x, x)``: the float32 (2, 32, 32) image in [0.1, 0.9] and, as the target of an autoencoder, the same
+    image (``transform`` / ``target_transform`` applied to each). ``.data`` holds all of them (N, 2, 32, 32);
+    ``.scale`` (N,) the normalisation: ``(data − 0.5) / scale`` is each channel at unit energy.
     ``num_samples`` defaults to 20,000 (train) / 2,000 (test); train and test come from different random
     streams of ``seed``. ``scenario`` is ``"indoor"`` (5.3 GHz picocell) or ``"outdoor"`` (300 MHz rural).
     """
@@ -259,7 +271,7 @@ class CSIChannels:
         self.transform, self.target_transform = transform, target_transform
         scenario_id = list(SCENARIOS).index(self.scenario.name) if self.scenario.name in SCENARIOS else 99
         stream = np.random.SeedSequence([self.seed, 0 if self.train else 1, scenario_id])
-        self.data = simulate(int(num_samples), self.scenario, seed=stream)
+        self.data, self.scale = simulate(int(num_samples), self.scenario, seed=stream, return_scale=True)
 
     def __len__(self):
         return len(self.data)
