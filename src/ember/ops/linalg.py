@@ -987,20 +987,46 @@ def _check_matrix(A, op, square=True, name="A"):
         raise RuntimeError(f"{op}: {name} must be batches of square matrices, but they are {m} by {n} matrices")
 
 
+def _getrf_info(m):
+    """LAPACK getrf's ``info`` for one matrix: the 1-based index of the first zero pivot of LU with partial
+    pivoting, 0 when there is none."""
+    a = m.copy()
+    n = min(a.shape)
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        if a[p, j] == 0:
+            return j + 1
+        if p != j:
+            a[[j, p]] = a[[p, j]]
+        a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return 0
+
+
+def _potrf_info(m):
+    """LAPACK potrf's ``info`` for one matrix (lower triangle used): the order of the first leading minor that
+    is not positive-definite, 0 when there is none."""
+    n = m.shape[0]
+    L = np.zeros_like(m)
+    for j in range(n):
+        d = m[j, j] - L[j, :j] @ L[j, :j]
+        if not d > 0:            # also catches NaN
+            return j + 1
+        L[j, j] = np.sqrt(d)
+        L[j + 1:, j] = (m[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
+    return 0
+
+
 def _lapack_failure(kind, arr):
-    """(batch index or None, LAPACK info) of the first matrix that makes getrf/potrf fail, for messages."""
+    """(batch index or None, LAPACK info) of the first matrix that makes getrf/potrf fail, for messages.
+    Recomputed in NumPy (the matrices that fail are few), in the matrix's own precision as LAPACK ran it."""
     arr = np.asarray(arr.get() if hasattr(arr, "get") else arr)
     flat = arr.reshape((-1,) + arr.shape[-2:])
-    try:
-        from scipy.linalg import lapack
-    except ImportError:  # pragma: no cover - scipy is optional
-        return None, None
+    info_of = _potrf_info if kind == "potrf" else _getrf_info
     for b in range(flat.shape[0]):
-        m = np.array(flat[b])
-        fn, = lapack.get_lapack_funcs((kind,), (m,))   # the routine of m's own precision, as LAPACK ran it
-        info = fn(m, lower=1)[-1] if kind == "potrf" else fn(m)[-1]
+        info = info_of(np.array(flat[b]))
         if info > 0:
-            return (b if flat.shape[0] > 1 else None), int(info)
+            return (b if flat.shape[0] > 1 else None), info
     return None, "?"
 
 
