@@ -1,10 +1,10 @@
 """Pieces every recipe needs: the optimiser by CLI name, settings from ``args`` over defaults, the arguments as a
-checkpoint records them, the per-epoch checkpoint callback and text sampling from a language model."""
+checkpoint records them, the per-epoch checkpoint callback, and text sampling and evaluation of a language model."""
 from __future__ import annotations
 
 from ..training import Callback
 
-__all__ = ["make_optimizer", "hparams", "args_dict", "SaveEachEpoch", "sample_text"]
+__all__ = ["make_optimizer", "hparams", "args_dict", "SaveEachEpoch", "sample_text", "evaluate_lm"]
 
 
 def make_optimizer(name, params, lr, *, choices=None, **options):
@@ -58,3 +58,20 @@ def sample_text(model, vocab, prompt, length, token="char", temperature=1.0, top
     ids = sample(model, ids, length, temperature=temperature, top_k=top_k, greedy=greedy, generator=generator)
     out = vocab.to_tokens(ids if tokens else ids[1:])
     return "".join(out) if token == "char" else " ".join(out)
+
+
+def evaluate_lm(trainer_cls, model, vocab, saved, args, token, num_steps, default_batch_size):
+    """Validation loss and perplexity of a restored language model on its dataset's held-out text
+    (``ember eval CKPT`` of the LM recipes). ``saved`` is the checkpoint's recorded arguments."""
+    import ember
+    from ..text import SeqDataLoader, load_corpus
+    dataset = getattr(args, "dataset", None) or saved["dataset"]
+    tokens = load_corpus(dataset, token, train=False, root=getattr(args, "root", None))
+    if saved.get("max_tokens", -1) > 0 and dataset == saved.get("dataset"):
+        tokens = tokens[:saved["max_tokens"]]              # the held-out text the training run scored
+    batch_size = getattr(args, "batch_size", None) or saved.get("batch_size", default_batch_size)
+    loader = SeqDataLoader(vocab[tokens], batch_size, num_steps, offset=0)
+    trainer = trainer_cls(model, ember.optim.SGD(model.parameters(), lr=0.0), metrics=("perplexity",),
+                          progress=False, device=getattr(args, "device", "cpu"))
+    result = trainer.evaluate(loader)
+    return {"val_loss": result["loss"], "val_perplexity": result["perplexity"]}

@@ -18,7 +18,7 @@ import time
 import ember
 import ember.nn.functional as F
 from ember.recipes import register
-from ember.recipes._common import hparams, make_optimizer, sample_text
+from ember.recipes._common import evaluate_lm, hparams, make_optimizer, sample_text
 from ember.training import TimeLimit, Trainer, write_run
 
 # Defaults chosen to pass validation perplexity 5.5 well inside 10 minutes on 2 CPU cores (see the README).
@@ -123,16 +123,8 @@ def _restore(ckpt, device="cpu"):
 
 def evaluate(ckpt, args):
     """Validation perplexity of a checkpoint on its dataset's held-out part (``ember eval CKPT``)."""
-    from ember.text import SeqDataLoader, load_corpus
     model, vocab, saved, hp = _restore(ckpt, getattr(args, "device", "cpu"))
-    dataset = getattr(args, "dataset", None) or saved["dataset"]
-    tokens = load_corpus(dataset, hp["token"], train=False, root=getattr(args, "root", None))
-    batch_size = getattr(args, "batch_size", None) or saved.get("batch_size", 64)
-    loader = SeqDataLoader(vocab[tokens], batch_size, hp["num_steps"], offset=0)
-    trainer = LanguageModelTrainer(model, ember.optim.SGD(model.parameters(), lr=0.0), metrics=("perplexity",),
-                                   progress=False, device=getattr(args, "device", "cpu"))
-    result = trainer.evaluate(loader)
-    return {"val_loss": result["loss"], "val_perplexity": result["perplexity"]}
+    return evaluate_lm(LanguageModelTrainer, model, vocab, saved, args, hp["token"], hp["num_steps"], 64)
 
 
 def generate(ckpt, args):

@@ -26,7 +26,7 @@ import time
 import ember
 import ember.nn.functional as F
 from ember.recipes import register
-from ember.recipes._common import args_dict, hparams, sample_text
+from ember.recipes._common import args_dict, evaluate_lm, hparams, sample_text
 from ember.training import Trainer, write_run
 
 # Chosen for 10 minutes of training on 2 CPU cores (measured numbers in the README).
@@ -273,18 +273,8 @@ def _restore_gpt(ckpt, device="cpu"):
 
 def evaluate_gpt(ckpt, args):
     """Validation perplexity of a checkpoint on its dataset's held-out text (``ember eval CKPT``)."""
-    from ember.text import SeqDataLoader, load_corpus
     model, vocab, saved, hp = _restore_gpt(ckpt, getattr(args, "device", "cpu"))
-    dataset = getattr(args, "dataset", None) or saved["dataset"]
-    tokens = load_corpus(dataset, "char", train=False, root=getattr(args, "root", None))
-    if saved.get("max_tokens", -1) > 0 and dataset == saved.get("dataset"):
-        tokens = tokens[:saved["max_tokens"]]              # the held-out text the training run scored
-    batch_size = getattr(args, "batch_size", None) or saved.get("batch_size", 32)
-    loader = SeqDataLoader(vocab[tokens], batch_size, hp["num_steps"], offset=0)
-    trainer = CausalLMTrainer(model, ember.optim.SGD(model.parameters(), lr=0.0), metrics=("perplexity",),
-                              progress=False, device=getattr(args, "device", "cpu"))
-    result = trainer.evaluate(loader)
-    return {"val_loss": result["loss"], "val_perplexity": result["perplexity"]}
+    return evaluate_lm(CausalLMTrainer, model, vocab, saved, args, "char", hp["num_steps"], 32)
 
 
 def generate_gpt(ckpt, args):
