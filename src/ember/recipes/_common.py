@@ -2,9 +2,13 @@
 checkpoint records them, the per-epoch checkpoint callback, and text sampling and evaluation of a language model."""
 from __future__ import annotations
 
+import os
+import time
+
 from ..training import Callback
 
-__all__ = ["make_optimizer", "hparams", "args_dict", "SaveEachEpoch", "sample_text", "evaluate_lm"]
+__all__ = ["make_optimizer", "hparams", "args_dict", "record_args", "checkpoint_path", "fit_and_save",
+           "SaveEachEpoch", "sample_text", "evaluate_lm"]
 
 
 def make_optimizer(name, params, lr, *, choices=None, **options):
@@ -33,6 +37,32 @@ def hparams(args, defaults):
 def args_dict(args):
     """The CLI arguments as a plain dict of scalars (what a checkpoint stores under "args")."""
     return {k: v for k, v in vars(args).items() if v is None or isinstance(v, (bool, int, float, str))}
+
+
+def record_args(args, hp):
+    """What a checkpoint stores under "args": the CLI scalars that are set, plus the resolved settings ``hp``."""
+    record = {k: v for k, v in args_dict(args).items() if v is not None}
+    record.update({k: v for k, v in hp.items() if v is not None})
+    return record
+
+
+def checkpoint_path(args):
+    """``args.out/checkpoint.safetensors``, creating ``args.out``."""
+    os.makedirs(args.out, exist_ok=True)
+    return os.path.join(args.out, "checkpoint.safetensors")
+
+
+def fit_and_save(trainer, args, train_loader, val_loader, extra):
+    """Resume from ``args.resume`` if given, train up to ``args.epochs`` and write the final checkpoint (with
+    ``extra``) to ``args.out``. Returns the wall and CPU seconds the training took."""
+    if getattr(args, "resume", None):
+        trainer.load_checkpoint(args.resume)
+        print(f"resumed from {args.resume} at epoch {trainer.epoch}")
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    trainer.fit(train_loader, val_loader, epochs=args.epochs)
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
+    trainer.save_checkpoint(checkpoint_path(args), extra=extra)
+    return seconds, cpu_seconds
 
 
 class SaveEachEpoch(Callback):

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
-from ..training import Callback, Metric, Trainer
+from ..training import Metric, Trainer
 from . import register
+from ._common import SaveEachEpoch, args_dict, checkpoint_path, fit_and_save, make_optimizer
 
 __all__ = ["NMSE", "CsiTrainer", "train_csinet", "evaluate_csinet"]
 
@@ -69,16 +69,6 @@ class CsiTrainer(Trainer):
         return {"loss": F.mse_loss(x_hat, x), "n": len(x), "outputs": x_hat, "targets": x}
 
 
-class _SaveEachEpoch(Callback):
-    """Keep ``checkpoint.safetensors`` current after every epoch, so ``--resume`` can pick up a killed run."""
-
-    def __init__(self, path, extra):
-        self.path, self.extra = path, extra
-
-    def on_epoch_end(self, trainer, epoch, logs):
-        trainer.save_checkpoint(self.path, extra=self.extra)
-
-
 def _data(dataset, train, num_samples, seed):
     """The split as a TensorDataset of the (N, 2, 32, 32) images (the target is the input)."""
     import ember
@@ -113,13 +103,8 @@ def _build(encoded_dim):
     return get_model("csinet", encoded_dim=int(encoded_dim))
 
 
-def _args_dict(args):
-    return {k: v for k, v in vars(args).items() if v is None or isinstance(v, (bool, int, float, str))}
-
-
 def train_csinet(args):
     import ember
-    import ember.optim as optim
     import ember.optim.lr_scheduler as S
     from ..training import write_run
     from ..utils.data import DataLoader
@@ -138,31 +123,18 @@ def train_csinet(args):
     g.manual_seed(args.seed)
     train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, generator=g)
     test_loader = DataLoader(test_ds, batch_size=500)
-    name = args.optimizer.lower()
-    builders = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmsprop": optim.RMSprop}
-    if name not in builders:
-        raise ValueError(f"unknown optimizer {args.optimizer!r} for csinet; valid optimizers: "
-                         f"{', '.join(builders)}")
-    opt = builders[name](model.parameters(), lr=args.lr, weight_decay=args.weight_decay or 0.0)
+    opt = make_optimizer(args.optimizer, model.parameters(), args.lr, choices=("adam", "adamw", "sgd", "rmsprop"),
+                         weight_decay=args.weight_decay or 0.0)
     sched_name = (args.scheduler or "none").lower()
     if sched_name not in ("cosine", "none"):
         raise ValueError(f"unknown scheduler {args.scheduler!r} for csinet; valid schedulers: cosine, none")
     sched = S.CosineAnnealingLR(opt, T_max=args.epochs) if sched_name == "cosine" else None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / "checkpoint.safetensors"
-    extra = {"recipe": "csinet", "args": _args_dict(args), "encoded_dim": encoded_dim}
+    extra = {"recipe": "csinet", "args": args_dict(args), "encoded_dim": encoded_dim}
     trainer = CsiTrainer(model, opt, scheduler=sched, metrics=(NMSE(),), device=args.device,
                          accumulate_steps=args.accumulate_steps or 1,
                          clip_grad_norm=getattr(args, "clip_grad_norm", None), progress=not args.no_progress,
-                         max_minutes=args.max_minutes, callbacks=[_SaveEachEpoch(ckpt_path, extra)])
-    if args.resume:
-        trainer.load_checkpoint(args.resume)
-        print(f"resumed from {args.resume} at epoch {trainer.epoch}")
-    t0 = time.perf_counter()
-    trainer.fit(train_loader, test_loader, epochs=args.epochs)
-    fit_seconds = time.perf_counter() - t0
-    trainer.save_checkpoint(ckpt_path, extra=extra)
+                         max_minutes=args.max_minutes, callbacks=[SaveEachEpoch(checkpoint_path(args), extra)])
+    fit_seconds, _ = fit_and_save(trainer, args, train_loader, test_loader, extra)
     metrics = _scores(model, test_loader)
     metrics.update({"test_mse": trainer.history["val_loss"][-1] if trainer.history.get("val_loss") else None,
                     "encoded_dim": encoded_dim, "compression_ratio": f"1/{2048 // encoded_dim}"

@@ -12,13 +12,11 @@ recipe is called from Python; the CLI uses the defaults below.
 """
 from __future__ import annotations
 
-import os
-import time
 
 import ember
 import ember.nn.functional as F
 from ember.recipes import register
-from ember.recipes._common import evaluate_lm, hparams, make_optimizer, sample_text
+from ember.recipes._common import evaluate_lm, fit_and_save, hparams, make_optimizer, record_args, sample_text
 from ember.training import TimeLimit, Trainer, write_run
 
 # Defaults chosen to pass validation perplexity 5.5 well inside 10 minutes on 2 CPU cores (see the README).
@@ -80,17 +78,10 @@ def train(args):
                                    use_random_iter=hp["use_random_iter"], device=args.device,
                                    progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes,
                                    callbacks=time_limits(args))
-    if getattr(args, "resume", None):
-        trainer.load_checkpoint(args.resume)
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    history = trainer.fit(train_iter, val_iter, epochs=args.epochs)
-    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
-
-    os.makedirs(args.out, exist_ok=True)
-    record = {key: value for key, value in vars(args).items() if isinstance(value, (str, int, float, bool))}
-    record.update(hp)
-    trainer.save_checkpoint(os.path.join(args.out, "checkpoint.safetensors"),
-                            extra={"recipe": args.model, "args": record, "vocab": vocab.state_dict()})
+    seconds, cpu_seconds = fit_and_save(trainer, args, train_iter, val_iter,
+                                        extra={"recipe": args.model, "args": record_args(args, hp),
+                                               "vocab": vocab.state_dict()})
+    history = trainer.history
     prompt = SAMPLE_PROMPT.get(args.dataset, "")
     generator = ember.Generator().manual_seed(args.seed)
     metrics = {

@@ -19,7 +19,7 @@ import numpy as np
 
 import ember
 from ember.recipes import register
-from ember.recipes._common import hparams, make_optimizer
+from ember.recipes._common import fit_and_save, hparams, make_optimizer, record_args
 from ember.recipes.language_model import time_limits
 from ember.training import Trainer, write_run
 
@@ -122,18 +122,11 @@ def train(args):
                              clip_grad_norm=hp["clip"], device=args.device,
                              progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes,
                              callbacks=time_limits(args))
-    if getattr(args, "resume", None):
-        trainer.load_checkpoint(args.resume)
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    history = trainer.fit(train_iter, val_iter, epochs=args.epochs)
-    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
-
-    os.makedirs(args.out, exist_ok=True)
-    record = {key: value for key, value in vars(args).items() if isinstance(value, (str, int, float, bool))}
-    record.update({k: v for k, v in hp.items() if v is not None})
-    trainer.save_checkpoint(os.path.join(args.out, "checkpoint.safetensors"),
-                            extra={"recipe": args.model, "args": record, "src_vocab": src_vocab.state_dict(),
-                                   "tgt_vocab": tgt_vocab.state_dict()})
+    seconds, cpu_seconds = fit_and_save(trainer, args, train_iter, val_iter,
+                                        extra={"recipe": args.model, "args": record_args(args, hp),
+                                               "src_vocab": src_vocab.state_dict(),
+                                               "tgt_vocab": tgt_vocab.state_dict()})
+    history = trainer.history
 
     t1 = time.perf_counter()
     sources = [src for src, _ in test_pairs]

@@ -20,13 +20,12 @@ recipe is called from Python; the CLI uses the defaults. Checkpoints hold the vo
 """
 from __future__ import annotations
 
-import os
 import time
 
 import ember
 import ember.nn.functional as F
 from ember.recipes import register
-from ember.recipes._common import args_dict, evaluate_lm, hparams, sample_text
+from ember.recipes._common import evaluate_lm, fit_and_save, hparams, record_args, sample_text
 from ember.training import Trainer, write_run
 
 # Chosen for 10 minutes of training on 2 CPU cores (measured numbers in the README).
@@ -51,12 +50,6 @@ def _optimizer_and_schedule(name, model, lr, d_model, warmup):
     # noam_lambda(warmup) = factor * (d_model * warmup)^-0.5, so this factor makes the peak exactly lr
     scheduler = NoamLR(optimizer, d_model, warmup, factor=(d_model * warmup) ** 0.5)
     return optimizer, scheduler
-
-
-def _record(args, hp):
-    record = {key: value for key, value in args_dict(args).items() if value is not None}
-    record.update({k: v for k, v in hp.items() if v is not None})
-    return record
 
 
 def _parameters(model):
@@ -123,16 +116,10 @@ def train_mt(args):
                                  scheduler_interval="step", metrics=("perplexity",), clip_grad_norm=hp["clip"],
                                  device=args.device, progress=not getattr(args, "no_progress", False),
                                  max_minutes=args.max_minutes)
-    if getattr(args, "resume", None):
-        trainer.load_checkpoint(args.resume)
-    t0 = time.perf_counter()
-    history = trainer.fit(train_iter, val_iter, epochs=args.epochs)
-    seconds = time.perf_counter() - t0
-
-    os.makedirs(args.out, exist_ok=True)
-    trainer.save_checkpoint(os.path.join(args.out, "checkpoint.safetensors"),
-                            extra={"recipe": args.model, "args": _record(args, hp),
-                                   "src_vocab": src_vocab.state_dict(), "tgt_vocab": tgt_vocab.state_dict()})
+    seconds, _ = fit_and_save(trainer, args, train_iter, val_iter,
+                              extra={"recipe": args.model, "args": record_args(args, hp),
+                                     "src_vocab": src_vocab.state_dict(), "tgt_vocab": tgt_vocab.state_dict()})
+    history = trainer.history
     t1 = time.perf_counter()
     sources = [src for src, _ in test_pairs]
     references = [tgt for _, tgt in test_pairs]
@@ -233,15 +220,10 @@ def train_gpt(args):
     trainer = CausalLMTrainer(model, optimizer, scheduler=scheduler, scheduler_interval="step",
                               metrics=("perplexity",), clip_grad_norm=hp["clip"], device=args.device,
                               progress=not getattr(args, "no_progress", False), max_minutes=args.max_minutes)
-    if getattr(args, "resume", None):
-        trainer.load_checkpoint(args.resume)
-    t0 = time.perf_counter()
-    history = trainer.fit(train_iter, val_iter, epochs=args.epochs)
-    seconds = time.perf_counter() - t0
-
-    os.makedirs(args.out, exist_ok=True)
-    trainer.save_checkpoint(os.path.join(args.out, "checkpoint.safetensors"),
-                            extra={"recipe": args.model, "args": _record(args, hp), "vocab": vocab.state_dict()})
+    seconds, _ = fit_and_save(trainer, args, train_iter, val_iter,
+                              extra={"recipe": args.model, "args": record_args(args, hp),
+                                     "vocab": vocab.state_dict()})
+    history = trainer.history
     generator = ember.Generator().manual_seed(args.seed)
     metrics = {
         "val_perplexity": history["val_perplexity"][-1],

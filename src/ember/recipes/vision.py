@@ -17,12 +17,11 @@ training-set statistics that live in the model as buffers, so the checkpoint alo
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
 from . import register
-from ._common import SaveEachEpoch, args_dict, make_optimizer
+from ._common import SaveEachEpoch, args_dict, checkpoint_path, fit_and_save, make_optimizer
 
 CLASSIFIERS = ("lenet", "lenet5", "alexnet", "vgg11", "vgg16", "nin", "googlenet", "resnet18", "resnet34",
                "resnet50", "densenet121")
@@ -156,20 +155,12 @@ def _fit(args, model, loss_fn, metrics, train_loader, test_loader, extra, accumu
     opt = _optimizer(args, model.parameters())
     steps = -(-len(train_loader) // accumulate)
     sched = _scheduler(args, opt, steps)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / "checkpoint.safetensors"
     trainer = Trainer(model, opt, loss_fn, scheduler=sched, metrics=metrics, accumulate_steps=accumulate,
                       clip_grad_norm=getattr(args, "clip_grad_norm", None), device=args.device,
                       progress=not args.no_progress, max_minutes=args.max_minutes,
-                      callbacks=[SaveEachEpoch(ckpt_path, extra)])
-    if args.resume:
-        trainer.load_checkpoint(args.resume)
-        print(f"resumed from {args.resume} at epoch {trainer.epoch}")
-    t0 = time.perf_counter()
-    trainer.fit(train_loader, test_loader, epochs=args.epochs)
-    trainer.save_checkpoint(ckpt_path, extra=extra)
-    return trainer, time.perf_counter() - t0
+                      callbacks=[SaveEachEpoch(checkpoint_path(args), extra)])
+    seconds, _ = fit_and_save(trainer, args, train_loader, test_loader, extra)
+    return trainer, seconds
 
 
 def train_classifier(args):
